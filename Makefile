@@ -1,0 +1,58 @@
+# `make run`: the platform with demo data on http://127.0.0.1:8000 (SQLite, filesystem broker).
+# `make test`: the whole suite against PostgreSQL and Redis on 127.0.0.1.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# WeasyPrint needs Pango; Japanese letters need Noto CJK; browser tests need Chromium.
+SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium
+
+.PHONY: run test lint typecheck check install system-packages-run system-packages-test demo messages bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+system-packages-run:
+	@deploy/install-system-packages.sh $(SYSTEM_PACKAGES_RUN)
+
+system-packages-test:
+	@deploy/install-system-packages.sh $(SYSTEM_PACKAGES_TEST)
+
+run: install system-packages-run
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo --if-empty
+	@$(BIN)/python manage.py demo_info
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f deploy/Procfile.local -d . start
+
+demo: install
+	$(BIN)/python manage.py load_demo --reset
+
+test: install system-packages-test
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+check: lint typecheck test
+
+messages: install
+	cd ccm && ../$(BIN)/django-admin makemessages -l ja --ignore '*/migrations/*' && ../$(BIN)/django-admin compilemessages
+	$(BIN)/python manage.py makemessages -l ja -i '.venv/*' -i 'tests/*' && $(BIN)/python manage.py compilemessages -i .venv
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

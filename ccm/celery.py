@@ -1,0 +1,21 @@
+"""The Celery application. Tasks live in each app's tasks.py."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccm.settings.local")
+
+app = Celery("ccm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic jobs, all in one place.
+app.conf.beat_schedule = {
+    # Every minute (https://crontab.guru/#*_*_*_*_*): take back messages whose worker died.
+    "messages-requeue-stuck": {
+        "task": "channels.tasks.messages_requeue_stuck",
+        "schedule": crontab(minute="*"),
+    },
+}

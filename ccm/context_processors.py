@@ -1,0 +1,27 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (label, url name, permission needed to see it). A page's view checks the same permission.
+NAVIGATION = [
+    (_("Communications"), "templates_store:communication_list", "templates_store.view_communication"),
+    (_("Reviews"), "templates_store:review_list", "templates_store.review_templateversion"),
+    (_("Batches"), "channels:batch_list", "channels.view_batch"),
+    (_("Archive"), "compliance:entry_list", "compliance.view_archiveentry"),
+    (_("Access log"), "compliance:access_log", "compliance.view_accesslog"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, url_name, perm in NAVIGATION:
+        if user.has_perm(perm):
+            url = reverse(url_name)
+            items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    roles = [g.name for g in user.groups.all()]
+    return {"nav_items": items, "user_roles": roles}

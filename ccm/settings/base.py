@@ -1,0 +1,216 @@
+"""Settings shared by every environment; the others only change what differs.
+
+Everything is read through ``ccm.env``. Defaults run the platform on one machine with
+no external service: SQLite and a filesystem broker under ``var/``.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from ccm.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("CCM_VAR_DIR", str(BASE_DIR / "var")))
+
+# GENERAL ------------------------------------------------------------------------------
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-local-only-key-change-me-in-production")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "ccm",
+    "customers",
+    "templates_store",
+    "channels.apps.ChannelsConfig",
+    "compliance",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "ccm.urls"
+WSGI_APPLICATION = "ccm.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ccm.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# DATABASE -----------------------------------------------------------------------------
+# https://github.com/jazzband/dj-database-url#url-schema
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ccm.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+
+# AUTH ---------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# I18N ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
+LOCALE_PATHS = [BASE_DIR / "ccm" / "locale"]
+TIME_ZONE = env_str("CCM_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# STATIC AND STORAGE -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+ARCHIVE_ROOT = Path(env_str("CCM_ARCHIVE_ROOT", str(VAR_DIR / "archive")))
+PRINT_ROOT = Path(env_str("CCM_PRINT_ROOT", str(VAR_DIR / "print")))
+# https://docs.djangoproject.com/en/5.2/ref/settings/#storages
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Write-once archive of every artifact sent (content-addressed names).
+    "archive": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(ARCHIVE_ROOT), "base_url": None},
+    },
+    # Print files handed to the print vendor.
+    "print": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRINT_ROOT), "base_url": None},
+    },
+}
+
+# REST API -----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ccm.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ccm.permissions.RolePermission"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CCM API",
+    "DESCRIPTION": "Submit batch sends, follow their progress and read per-message status.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# CELERY -------------------------------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+# Default: a filesystem broker under var/, so one machine needs no Redis; production
+# sets CELERY_BROKER_URL=redis://...
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+    }
+    for _folder in ("queue", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# CHANNELS -----------------------------------------------------------------------------
+# Messages per Celery task; one SMTP connection / SMS session is reused per chunk.
+CCM_CHUNK_SIZE = env_int("CCM_CHUNK_SIZE", 200)
+# A message claimed longer ago than this is taken back by the sweeper (dead worker).
+CCM_CLAIM_TIMEOUT_SECONDS = env_int("CCM_CLAIM_TIMEOUT_SECONDS", 15 * 60)
+CCM_DEFAULT_FROM_EMAIL = env_str("CCM_DEFAULT_FROM_EMAIL", "notifications@example.com")
+CCM_MESSAGE_ID_DOMAIN = env_str("CCM_MESSAGE_ID_DOMAIN", "ccm.example.com")
+CCM_BASE_URL = env_str("CCM_BASE_URL", "http://127.0.0.1:8000")
+
+# Email goes through Django's mail backends (SMTP by default; any django-anymail ESP).
+# https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 1025)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = CCM_DEFAULT_FROM_EMAIL
+
+# SMS and print backends use one settings shape, like STORAGES.
+SMS_BACKENDS = {
+    "default": {
+        "BACKEND": env_str("CCM_SMS_BACKEND", "channels.backends.sms.file.SmsBackend"),
+        "OPTIONS": {"directory": env_str("CCM_SMS_DIR", str(VAR_DIR / "sms"))},
+    }
+}
+PRINT_BACKENDS = {
+    "default": {
+        "BACKEND": env_str("CCM_PRINT_BACKEND", "channels.backends.printing.storage.PrintBackend"),
+        "OPTIONS": {"storage": "print"},
+    }
+}
+# The local SMTP sink of `make run` keeps every email it receives here.
+CCM_MAILBOX_DIR = Path(env_str("CCM_MAILBOX_DIR", str(VAR_DIR / "mail")))
+
+# LOGGING ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CCM_LOG_LEVEL", "INFO")},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+}

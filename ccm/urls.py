@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from ccm import api, views
+
+api_urlpatterns = [
+    path("", api.ApiRootView.as_view(), name="api-root"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("", include("templates_store.api_urls")),
+    path("", include("channels.api_urls")),
+    path("", include("compliance.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("communications/", include("templates_store.urls")),
+    path("batches/", include("channels.urls")),
+    path("archive/", include("compliance.urls")),
+    path("api/", include(api_urlpatterns)),
+    path("admin/", admin.site.urls),
+]
+

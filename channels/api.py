@@ -1,0 +1,136 @@
+"""REST API for batches and their messages."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels import selectors, services
+from channels.models import Batch, Message
+from templates_store.models import Communication
+
+
+class RecipientRowSerializer(serializers.Serializer):
+    customer_id = serializers.CharField(required=False, help_text="External id of a known customer.")
+    name = serializers.CharField(required=False)
+    email = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False, help_text="E.164, e.g. +447700900123")
+    address = serializers.CharField(required=False, help_text="Postal address, one line per line.")
+    locale = serializers.CharField(required=False)
+    channel = serializers.ChoiceField(choices=["email", "sms", "print"], required=False)
+    data = serializers.DictField(required=False, help_text="Fields the communication's templates use.")
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    communication = serializers.SlugField(help_text="Key of a communication with a published version.")
+    # Rows are validated one by one by the service so that a bad row is reported, not fatal.
+    recipients = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    communication = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    progress = serializers.SerializerMethodField()
+    url = serializers.HyperlinkedIdentityField(view_name="api-batch-detail")
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id", "url", "communication", "version", "status", "source", "total_rows",
+            "rejected_rows", "progress", "created_at", "finished_at",
+        ]
+
+    def get_progress(self, batch: Batch) -> dict[str, Any]:
+        return selectors.batch_progress(batch=batch)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    customer = serializers.SlugRelatedField(slug_field="external_id", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id", "row_number", "customer", "channel", "locale", "recipient", "status",
+            "attempts", "last_error", "message_id", "provider_message_id", "sent_at", "updated_at",
+        ]
+
+
+class BatchListCreateView(APIView):
+    """List batches, or submit one: 202 Accepted with the batch resource."""
+
+    required_permissions = {"GET": "channels.view_batch", "POST": "channels.add_batch"}
+
+    @extend_schema(responses=BatchSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        paginator.ordering = "-created_at"
+        page = paginator.paginate_queryset(selectors.batch_list(), request, view=self)
+        data = BatchSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(request=BatchCreateSerializer, responses={202: BatchSerializer})
+    def post(self, request: Request) -> Response:
+        payload = BatchCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        communication = Communication.objects.filter(key=payload.validated_data["communication"]).first()
+        if communication is None:
+            raise ValidationError({"communication": ["No communication with this key."]})
+        try:
+            batch = services.batch_create(
+                communication=communication,
+                rows=payload.validated_data["recipients"],
+                created_by=request.user,  # type: ignore[arg-type]
+                source="api",
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError({"communication": exc.messages}) from exc
+        body = BatchSerializer(batch, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class BatchDetailView(generics.RetrieveAPIView):
+    required_permissions = {"GET": "channels.view_batch"}
+    serializer_class = BatchSerializer
+    queryset = Batch.objects.select_related("communication", "version")
+
+
+class BatchCancelView(APIView):
+    required_permissions = {"POST": "channels.cancel_batch"}
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        batch = get_object_or_404(Batch, pk=pk)
+        try:
+            services.batch_cancel(batch=batch)
+        except DjangoValidationError as exc:
+            return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch, context={"request": request}).data)
+
+
+class MessagePagination(CursorPagination):
+    ordering = "id"
+
+
+class BatchMessageListView(generics.ListAPIView):
+    required_permissions = {"GET": "channels.view_message"}
+    serializer_class = MessageSerializer
+    pagination_class = MessagePagination
+
+    @extend_schema(parameters=[OpenApiParameter("status", enum=Message.Status.values)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        batch = get_object_or_404(Batch, pk=self.kwargs["pk"])
+        wanted = self.request.query_params.get("status")
+        if wanted and wanted not in Message.Status.values:
+            raise ValidationError({"status": [f"Unknown status; one of {', '.join(Message.Status.values)}."]})
+        return selectors.message_list(batch=batch, status=wanted)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from channels import api
+
+urlpatterns = [
+    path("batches", api.BatchListCreateView.as_view(), name="api-batch-list"),
+    path("batches/<int:pk>", api.BatchDetailView.as_view(), name="api-batch-detail"),
+    path("batches/<int:pk>/cancel", api.BatchCancelView.as_view(), name="api-batch-cancel"),
+    path("batches/<int:pk>/messages", api.BatchMessageListView.as_view(), name="api-batch-messages"),
+]

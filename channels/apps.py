@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    # The PyPI package "channels" (Django Channels) is never installed; the label is
+    # explicit so that the app keeps its name in migrations and permissions.
+    name = "channels"
+    label = "channels"
+    verbose_name = "Channels and dispatch"

@@ -1,0 +1,129 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from templates_store.models import Channel
+
+
+class Batch(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        FINISHING = "finishing", _("Producing print files")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    communication = models.ForeignKey(
+        "templates_store.Communication", on_delete=models.PROTECT, related_name="batches"
+    )
+    # The version published when the batch was accepted; publishing later changes nothing here.
+    version = models.ForeignKey(
+        "templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="batches"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=20, default="api")
+    total_rows = models.PositiveIntegerField(default=0)
+    # [{"row": 3, "field": "data.amount", "reason": "..."}] for rows that were not accepted.
+    rejected_rows = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("cancel_batch", "Can cancel a batch")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.communication.key})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.CANCELLED)
+
+
+class Message(models.Model):
+    """One communication to one recipient on one channel; its status is the source of truth."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        SENDING = "sending", _("Sending")
+        AWAITING_PRINT = "awaiting_print", _("Awaiting print file")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    CLAIMED_STATUSES = (Status.RENDERING, Status.SENDING)
+    DONE_STATUSES = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.CANCELLED)
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="messages", null=True, blank=True)
+    version = models.ForeignKey("templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    row_number = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    locale = models.CharField(max_length=10)
+    recipient_name = models.CharField(max_length=200, blank=True)
+    # Email address, E.164 phone number, or the postal address (one line per address line).
+    recipient = models.TextField()
+    data = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # Fixed before the first send attempt so that a retry reuses it (no double delivery id).
+    message_id = models.CharField(max_length=255, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["batch", "status"], name="message_batch_status"),
+            models.Index(fields=["status", "claimed_at"], name="message_status_claimed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} {self.channel} to {self.recipient_name or self.recipient}"
+
+
+class DeliveryEvent(models.Model):
+    """Append-only history of a message: what happened, when, with the provider's details."""
+
+    class Kind(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        RENDERED = "rendered", _("Rendered")
+        SENT = "sent", _("Sent")
+        PRINTED = "printed", _("Added to print file")
+        DELIVERED = "delivered", _("Delivered")
+        RETRY = "retry", _("Will retry")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class PrintFile(models.Model):
+    """One merged PDF of a batch's letters plus its manifest, for the print vendor."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="print_files")
+    backend = models.CharField(max_length=50, default="default")
+    pdf_name = models.CharField(max_length=500)
+    manifest_name = models.CharField(max_length=500)
+    letter_count = models.PositiveIntegerField()
+    page_count = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]

@@ -1,0 +1,301 @@
+"""The one rendering path: preview, test send, lint and the batch pipeline all call ``render``.
+
+``render`` is pure: it reads the version's content but writes nothing and touches no
+network. Templates run in Jinja2's immutable sandbox with StrictUndefined, so a field
+missing from the data is an error, never a blank in a regulatory letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import weasyprint
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_currency, format_decimal
+from django.utils.html import strip_tags
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from channels.sms_encoding import SmsInfo, sms_analyse
+
+if TYPE_CHECKING:
+    from templates_store.models import Brand, TemplateVersion
+
+LAYOUTS_DIR = Path(__file__).parent / "jinja" / "layouts"
+
+
+class RenderError(Exception):
+    """The content cannot be rendered: syntax error, missing field, unknown variant.
+
+    ``field`` names the template field (subject, body_html, body_text) and ``line`` the
+    line in it, when known.
+    """
+
+    def __init__(self, message: str, *, field: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.line = line
+
+    def __str__(self) -> str:
+        where = f"{self.field}" + (f", line {self.line}" if self.line else "")
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str = ""
+    address_lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a channel sends. Email: subject, html, text. SMS: text. Print: html (a letter)."""
+
+    channel: str
+    locale: str
+    subject: str = ""
+    html: str = ""
+    text: str = ""
+    sms: SmsInfo | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+# FILTERS ------------------------------------------------------------------------------
+
+
+def _as_date(value: Any) -> dt.date | dt.datetime:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value)) if "T" in str(value) else dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an ISO date") from exc
+
+
+def _as_decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a number") from exc
+
+
+@jinja2.pass_context
+def _filter_date(ctx: jinja2.runtime.Context, value: Any, format: str = "long") -> str:
+    parsed = _as_date(value)
+    locale = ctx.get("locale", "en")
+    if isinstance(parsed, dt.datetime):
+        return babel_format_datetime(parsed, format=format, locale=locale)
+    return babel_format_date(parsed, format=format, locale=locale)
+
+
+@jinja2.pass_context
+def _filter_money(ctx: jinja2.runtime.Context, value: Any, currency: str) -> str:
+    return format_currency(_as_decimal(value), currency, locale=ctx.get("locale", "en"))
+
+
+@jinja2.pass_context
+def _filter_number(ctx: jinja2.runtime.Context, value: Any) -> str:
+    return format_decimal(_as_decimal(value), locale=ctx.get("locale", "en"))
+
+
+def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        loader=jinja2.FileSystemLoader(LAYOUTS_DIR),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(date=_filter_date, money=_filter_money, number=_filter_number)
+    return env
+
+
+# One environment per kind of output: HTML (email body, letter) escapes, text does not.
+HTML_ENV = _make_environment(autoescape=True)
+TEXT_ENV = _make_environment(autoescape=False)
+
+
+@lru_cache(maxsize=4096)
+def _compile(env_kind: str, source: str) -> jinja2.Template:
+    env = HTML_ENV if env_kind == "html" else TEXT_ENV
+    return env.from_string(source)
+
+
+def _render_field(env_kind: str, field_name: str, source: str, context: Mapping[str, Any]) -> str:
+    try:
+        return _compile(env_kind, source).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(exc.message or "syntax error", field=field_name, line=exc.lineno) from exc
+    except jinja2.UndefinedError as exc:
+        raise RenderError(exc.message or "undefined variable", field=field_name, line=_error_line(exc)) from exc
+    except jinja2.exceptions.SecurityError as exc:
+        raise RenderError(f"not allowed: {exc}", field=field_name, line=_error_line(exc)) from exc
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise RenderError(str(exc), field=field_name, line=_error_line(exc)) from exc
+
+
+def _error_line(exc: BaseException) -> int | None:
+    """The line of the template (not of Python) where a runtime error happened."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None and tb.tb_frame.f_code.co_filename == "<template>":
+            line = template.get_corresponding_lineno(tb.tb_lineno)
+        tb = tb.tb_next
+    return line
+
+
+def _layout(name: str) -> jinja2.Template:
+    return HTML_ENV.get_template(name)
+
+
+_WHITESPACE_RUN = re.compile(r"[ \t]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def html_to_text(html: str) -> str:
+    """A readable plain-text alternative for an HTML body without a written one."""
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</h[1-6]>|</li>|</tr>", "\n", html)
+    text = strip_tags(text)
+    lines = [_WHITESPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _single_line(value: str) -> str:
+    # A header never carries a line break, whatever the data holds.
+    return " ".join(value.split())
+
+
+# THE RENDER FUNCTIONS -----------------------------------------------------------------
+
+
+def render_content(
+    *,
+    channel: str,
+    locale: str,
+    brand: Brand,
+    subject: str,
+    body_html: str,
+    body_text: str,
+    data: Mapping[str, Any],
+    recipient: Recipient | None = None,
+    letter_date: dt.date | None = None,
+) -> Rendered:
+    """Render one channel's content with ``data``. Raises RenderError.
+
+    ``recipient`` fills a letter's address window; ``letter_date`` is the date printed
+    on it (the message's date in the pipeline, so that a re-render is identical).
+    """
+    context = {**data, "locale": locale, "brand": brand}
+    if channel == "email":
+        rendered_subject = _single_line(_render_field("text", "subject", subject, context))
+        body = _render_field("html", "body_html", body_html, context)
+        html = _layout("email.html").render(
+            subject=rendered_subject, body=Markup(body), brand=brand, locale=locale  # noqa: S704
+        )
+        text = (
+            _render_field("text", "body_text", body_text, context).strip()
+            if body_text.strip()
+            else html_to_text(body)
+        )
+        return Rendered(channel=channel, locale=locale, subject=rendered_subject, html=html, text=text)
+    if channel == "sms":
+        text = _render_field("text", "body_text", body_text, context).strip()
+        info = sms_analyse(text)
+        warnings = ()
+        if info.non_gsm_characters and locale == "en":
+            chars = " ".join(info.non_gsm_characters)
+            warnings = (f"These characters force UCS-2 (70 characters a segment): {chars}",)
+        return Rendered(channel=channel, locale=locale, text=text, sms=info, warnings=warnings)
+    if channel == "print":
+        body = _render_field("html", "body_html", body_html, context)
+        recipient = recipient or Recipient()
+        html = _layout("letter.html").render(
+            body=Markup(body),  # noqa: S704
+            brand=brand,
+            locale=locale,
+            recipient=recipient,
+            letter_date=babel_format_date(letter_date or dt.date.today(), format="long", locale=locale),
+        )
+        return Rendered(channel=channel, locale=locale, subject=_single_line(subject), html=html)
+    raise RenderError(f"unknown channel {channel!r}")
+
+
+def render(
+    version: TemplateVersion,
+    channel: str,
+    locale: str,
+    data: Mapping[str, Any],
+    *,
+    recipient: Recipient | None = None,
+    letter_date: dt.date | None = None,
+) -> Rendered:
+    """Render ``version`` for ``channel`` in ``locale`` with ``data``. Raises RenderError.
+
+    Reads the version's variants (prefetch them for batches); writes nothing.
+    """
+    variant = next(
+        (v for v in version.variants.all() if v.channel == channel and v.locale == locale), None
+    )
+    if variant is None:
+        raise RenderError(f"version {version.number} has no {channel} content in {locale!r}")
+    return render_content(
+        channel=channel,
+        locale=locale,
+        brand=version.communication.brand,
+        subject=variant.subject,
+        body_html=variant.body_html,
+        body_text=variant.body_text,
+        data=data,
+        recipient=recipient,
+        letter_date=letter_date,
+    )
+
+
+# PRINT: HTML TO PDF -------------------------------------------------------------------
+
+ASSETS_DIR = Path(__file__).parent / "jinja" / "assets"
+
+
+class AssetFetcher(URLFetcher):
+    """Serves ``data:`` URLs and files under the platform's own assets folder, nothing else.
+
+    No network, no other file: a template cannot make the renderer read /etc/passwd or
+    call an internal address.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(timeout=5, allowed_protocols={"data", "file"}, allow_redirects=False)
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("file:"):
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not path.is_relative_to(ASSETS_DIR.resolve()):
+                raise FatalURLFetchingError(f"not a platform asset: {url}")
+        return super().fetch(url, headers)
+
+
+def render_pdf(rendered: Rendered) -> bytes:
+    """The PDF of a rendered letter."""
+    if rendered.channel != "print":
+        raise RenderError(f"{rendered.channel} has no PDF")
+    document = weasyprint.HTML(
+        string=rendered.html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=AssetFetcher()
+    )
+    pdf = document.write_pdf()
+    assert pdf is not None
+    return pdf

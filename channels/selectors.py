@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from channels.models import Batch, Message
+
+
+def batch_counts(*, batch: Batch) -> dict[str, int]:
+    """Messages of the batch per status, every status present (zero when none)."""
+    counts = {status: 0 for status in Message.Status.values}
+    for row in Message.objects.filter(batch=batch).values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def batch_progress(*, batch: Batch) -> dict[str, Any]:
+    counts = batch_counts(batch=batch)
+    accepted = sum(counts.values())
+    done = sum(counts[s] for s in Message.DONE_STATUSES)
+    return {
+        "counts": counts,
+        "accepted": accepted,
+        "rejected": len(batch.rejected_rows),
+        "done": done,
+        "percent": round(100 * done / accepted) if accepted else 100,
+    }
+
+
+def batch_list() -> QuerySet[Batch]:
+    return Batch.objects.select_related("communication", "version", "created_by")
+
+
+def message_list(*, batch: Batch, status: str | None = None) -> QuerySet[Message]:
+    qs = Message.objects.filter(batch=batch).select_related("customer")
+    return qs.filter(status=status) if status else qs

@@ -1,0 +1,178 @@
+"""Batches: accept recipient rows, split the work into chunk tasks, finish with print files."""
+
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from channels.models import Batch, DeliveryEvent, Message
+from channels.services.printing import print_files_build
+from channels.services.routing import RowError, data_validate, route_choose
+from customers.models import Customer
+from templates_store.models import Communication
+from templates_store.selectors import version_published
+
+_INSERT_CHUNK = 1000
+# Rejected rows kept on the batch; past this only the count grows.
+_MAX_REPORTED_ERRORS = 10_000
+
+
+def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def batch_create(
+    *,
+    communication: Communication,
+    rows: Iterable[Mapping[str, Any]],
+    created_by: AbstractBaseUser,
+    source: str = "api",
+) -> Batch:
+    """Accept a batch for the published version of ``communication``.
+
+    Each row names a customer (``customer_id``) or carries inline contact data (``email``,
+    ``phone``, ``address``, ``name``, ``locale``, optional ``channel``) plus its ``data``.
+    Rows that fail (unknown customer, data not matching the schema, no usable channel)
+    are reported as {row, field, reason}; the others are queued. Rows are consumed as a
+    stream, a thousand at a time. Raises ValidationError when nothing is published.
+    """
+    version = version_published(communication=communication)
+    if version is None:
+        raise ValidationError(f"Communication {communication.key!r} has no published version.")
+    available: dict[str, set[str]] = {}
+    for variant in version.variants.all():
+        available.setdefault(variant.channel, set()).add(variant.locale)
+
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            communication=communication, version=version, created_by=created_by, source=source
+        )
+        total = 0
+        rejected: list[dict[str, Any]] = []
+        for chunk in _chunks(enumerate(rows, start=1), _INSERT_CHUNK):
+            total += len(chunk)
+            messages = _messages_for_rows(batch, version, communication, chunk, available, rejected)
+            Message.objects.bulk_create(messages, batch_size=_INSERT_CHUNK)
+        batch.total_rows = total
+        batch.rejected_rows = rejected[:_MAX_REPORTED_ERRORS]
+        batch.save(update_fields=["total_rows", "rejected_rows"])
+        transaction.on_commit(lambda: _enqueue_dispatch(batch.pk))
+    return batch
+
+
+def _messages_for_rows(
+    batch: Batch,
+    version: Any,
+    communication: Communication,
+    chunk: list[tuple[int, Any]],
+    available: dict[str, set[str]],
+    rejected: list[dict[str, Any]],
+) -> list[Message]:
+    ids = {str(row.get("customer_id")) for _, row in chunk if isinstance(row, Mapping) and row.get("customer_id")}
+    customers = {c.external_id: c for c in Customer.objects.filter(external_id__in=ids)}
+    messages = []
+    for number, row in chunk:
+        try:
+            if not isinstance(row, Mapping):
+                raise RowError("row", "must be an object")
+            customer = None
+            if row.get("customer_id"):
+                customer = customers.get(str(row["customer_id"]))
+                if customer is None:
+                    raise RowError("customer_id", f"no customer {row['customer_id']!r}")
+            data = row.get("data", {})
+            data_validate(schema=communication.data_schema, data=data)
+            route = route_choose(version=version, customer=customer, row=row, available=available)
+        except RowError as exc:
+            rejected.append({"row": number, "field": exc.field, "reason": exc.reason})
+            continue
+        messages.append(
+            Message(
+                batch=batch,
+                version=version,
+                customer=customer,
+                row_number=number,
+                channel=route.channel,
+                locale=route.locale,
+                recipient=route.recipient,
+                recipient_name=route.recipient_name,
+                data=data,
+            )
+        )
+    return messages
+
+
+def _enqueue_dispatch(batch_id: int) -> None:
+    from channels.tasks import batch_dispatch as batch_dispatch_task
+
+    batch_dispatch_task.delay(batch_id)
+
+
+def batch_dispatch(*, batch_id: int) -> int:
+    """Split a batch's queued messages into chunk tasks; returns how many were enqueued."""
+    from channels.tasks import messages_send as messages_send_task
+
+    updated = Batch.objects.filter(pk=batch_id, status=Batch.Status.QUEUED).update(status=Batch.Status.RUNNING)
+    if not updated:
+        return 0
+    ids = (
+        Message.objects.filter(batch_id=batch_id, status=Message.Status.QUEUED)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .iterator(chunk_size=10_000)
+    )
+    count = 0
+    for chunk in _chunks(ids, settings.CCM_CHUNK_SIZE):
+        messages_send_task.delay(chunk)
+        count += 1
+    if count == 0:
+        batch_finalize(batch_id=batch_id)
+    return count
+
+
+def batch_finalize(*, batch_id: int) -> bool:
+    """Once no message of the batch is left to send, produce its print files and close it.
+
+    Safe to call from every chunk: only the first caller that finds the batch done does
+    the work. Returns True when this call completed the batch.
+    """
+    open_statuses = [Message.Status.QUEUED, Message.Status.RENDERING, Message.Status.SENDING]
+    if Message.objects.filter(batch_id=batch_id, status__in=open_statuses).exists():
+        return False
+    claimed = Batch.objects.filter(pk=batch_id, status=Batch.Status.RUNNING).update(
+        status=Batch.Status.FINISHING
+    )
+    if not claimed:
+        return False
+    batch = Batch.objects.get(pk=batch_id)
+    print_files_build(batch=batch)
+    Batch.objects.filter(pk=batch_id).update(status=Batch.Status.COMPLETED, finished_at=timezone.now())
+    return True
+
+
+@transaction.atomic
+def batch_cancel(*, batch: Batch) -> int:
+    """Cancel every message not yet claimed by a worker, and letters not yet in a print
+    file; returns how many were cancelled."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    if batch.is_finished:
+        raise ValidationError(f"Batch {batch.pk} is already {batch.get_status_display()}.")
+    queued = Message.objects.filter(
+        batch=batch, status__in=[Message.Status.QUEUED, Message.Status.AWAITING_PRINT]
+    )
+    ids = list(queued.values_list("id", flat=True))
+    cancelled = queued.update(status=Message.Status.CANCELLED)
+    DeliveryEvent.objects.bulk_create(
+        DeliveryEvent(message_id=i, kind=DeliveryEvent.Kind.CANCELLED) for i in ids
+    )
+    batch.status = Batch.Status.CANCELLED
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at"])
+    return cancelled

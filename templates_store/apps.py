@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TemplatesStoreConfig(AppConfig):
+    name = "templates_store"
+    verbose_name = "Communications"
