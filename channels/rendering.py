@@ -110,6 +110,14 @@ def _filter_number(ctx: jinja2.runtime.Context, value: Any) -> str:
     return format_decimal(_as_decimal(value), locale=ctx.get("locale", "en"))
 
 
+_CSS_UNSAFE = re.compile(r"[<>{};\\]|/\*|\*/")
+
+
+def _filter_css(value: Any) -> Markup:
+    """A value placed inside a style sheet or style attribute: no way out of the declaration."""
+    return Markup(_CSS_UNSAFE.sub("", str(value)))  # noqa: S704
+
+
 def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
@@ -119,7 +127,7 @@ def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(date=_filter_date, money=_filter_money, number=_filter_number)
+    env.filters.update(date=_filter_date, money=_filter_money, number=_filter_number, css=_filter_css)
     return env
 
 
@@ -148,13 +156,13 @@ def _render_field(env_kind: str, field_name: str, source: str, context: Mapping[
 
 
 def _error_line(exc: BaseException) -> int | None:
-    """The line of the template (not of Python) where a runtime error happened."""
+    """The template line of a runtime error: Jinja rewrites the traceback so that its
+    frames point at "<template>" with template line numbers."""
     tb = exc.__traceback__
     line = None
     while tb is not None:
-        template = tb.tb_frame.f_globals.get("__jinja_template__")
-        if template is not None and tb.tb_frame.f_code.co_filename == "<template>":
-            line = template.get_corresponding_lineno(tb.tb_lineno)
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
         tb = tb.tb_next
     return line
 
@@ -282,20 +290,27 @@ class AssetFetcher(URLFetcher):
         super().__init__(timeout=5, allowed_protocols={"data", "file"}, allow_redirects=False)
 
     def fetch(self, url: str, headers: Any = None) -> Any:
-        if url.startswith("file:"):
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "file":
             path = Path(unquote(urlsplit(url).path)).resolve()
             if not path.is_relative_to(ASSETS_DIR.resolve()):
-                raise FatalURLFetchingError(f"not a platform asset: {url}")
+                raise FatalURLFetchingError(f"not a platform asset: {url[:200]}")
+        elif scheme != "data":
+            raise FatalURLFetchingError(f"external resources are not allowed: {url[:200]}")
         return super().fetch(url, headers)
 
 
 def render_pdf(rendered: Rendered) -> bytes:
-    """The PDF of a rendered letter."""
+    """The PDF of a rendered letter. Raises RenderError when the letter refers to anything
+    but the platform's own assets (a letter is never printed with a part missing)."""
     if rendered.channel != "print":
         raise RenderError(f"{rendered.channel} has no PDF")
     document = weasyprint.HTML(
         string=rendered.html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=AssetFetcher()
     )
-    pdf = document.write_pdf()
+    try:
+        pdf = document.write_pdf()
+    except FatalURLFetchingError as exc:
+        raise RenderError(str(exc), field="body_html") from exc
     assert pdf is not None
     return pdf

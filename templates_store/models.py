@@ -2,6 +2,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,13 +14,19 @@ class Channel(models.TextChoices):
     PRINT = "print", _("Print letter")
 
 
+hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #RRGGBB."))
+font_stack = RegexValidator(r"^[\w\s,'\"-]+$", _("Font names separated by commas."))
+
+
 class Brand(models.Model):
     """Colours, fonts and sender details applied around every channel's content."""
 
     name = models.CharField(max_length=100, unique=True)
-    primary_color = models.CharField(max_length=7, default="#1f4e79")
-    text_color = models.CharField(max_length=7, default="#222222")
-    font_family = models.CharField(max_length=200, default="'Noto Sans', 'Noto Sans CJK JP', sans-serif")
+    primary_color = models.CharField(max_length=7, default="#1f4e79", validators=[hex_color])
+    text_color = models.CharField(max_length=7, default="#222222", validators=[hex_color])
+    font_family = models.CharField(
+        max_length=200, default="'Noto Sans', 'Noto Sans CJK JP', sans-serif", validators=[font_stack]
+    )
     email_from = models.EmailField()
     sms_sender = models.CharField(max_length=11, help_text=_("Alphanumeric sender id, 11 characters at most."))
     return_address = models.TextField(help_text=_("Sender line printed above the letter's address window."))

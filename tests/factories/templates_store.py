@@ -1,4 +1,5 @@
 import factory
+from django.db.models import Max
 from django.utils import timezone
 
 from templates_store.models import Brand, Communication, ReviewEvent, TemplateVariant, TemplateVersion
@@ -45,7 +46,9 @@ class TemplateVersionFactory(factory.django.DjangoModelFactory):
         model = TemplateVersion
 
     communication = factory.SubFactory(CommunicationFactory)
-    number = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(
+        lambda o: (o.communication.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    )
     author = factory.SubFactory(UserFactory)
     sample_data = SAMPLE
 

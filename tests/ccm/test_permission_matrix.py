@@ -1,0 +1,86 @@
+"""Every URL of the platform refuses people without the right role.
+
+The URL list is read from the URL configuration, so a new page or endpoint that forgets
+its permission check fails here.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ccm.context_processors import NAVIGATION
+from ccm.roles import ROLE_PERMISSIONS
+from tests.factories.ccm import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Reachable without a role, on purpose.
+PUBLIC = {"login", "logout", "set_language"}
+# Needs only a login (no data shown).
+LOGIN_ONLY = {"home", "schema", "api-docs", "api-redoc", "mailbox:list", "mailbox:detail"}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield (f"{namespace}{p.name}" if p.name else None), prefix + str(p.pattern)
+
+
+def _concrete(route: str) -> str:
+    route = re.sub(r"<int:\w+>", "1", route)
+    route = re.sub(r"<(?:slug|str|uuid|path):\w+>", "x", route)
+    route = re.sub(r"<\w+>", "x", route)
+    return "/" + route.lstrip("^").rstrip("$")
+
+
+def _platform_urls():
+    for name, route in _walk(get_resolver().url_patterns):
+        if route.startswith("admin/") or name in PUBLIC or name in LOGIN_ONLY:
+            continue
+        if "(?P<format>" in route or "\\." in route:
+            continue
+        yield name, _concrete(route)
+
+
+PLATFORM_URLS = sorted(set(_platform_urls()), key=lambda item: item[1])
+
+
+def test_the_url_walk_finds_pages_and_api_endpoints():
+    paths = [path for _, path in PLATFORM_URLS]
+    assert any(p.startswith("/api/batches") for p in paths)
+    assert any(p.startswith("/archive/") for p in paths)
+
+
+@pytest.mark.parametrize(("name", "path"), PLATFORM_URLS)
+def test_anonymous_visitors_are_sent_to_login_or_refused(client, name, path):
+    for method in ("get", "post"):
+        response = getattr(client, method)(path)
+        if path.startswith("/api/"):
+            assert response.status_code in (401, 403), (method, path, response.status_code)
+        else:
+            assert response.status_code in (302, 403, 405), (method, path, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith("/login/"), (method, path)
+
+
+@pytest.mark.parametrize(("name", "path"), PLATFORM_URLS)
+def test_a_user_without_a_role_is_refused(client, name, path):
+    client.force_login(UserFactory())
+    for method in ("get", "post"):
+        response = getattr(client, method)(path)
+        assert response.status_code in (403, 405), (method, path, response.status_code)
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_PERMISSIONS))
+def test_each_role_sees_exactly_its_sections(client, role):
+    client.force_login(UserFactory(roles=[role]))
+    for label, url_name, permission in NAVIGATION:
+        from django.urls import reverse
+
+        response = client.get(reverse(url_name))
+        expected = 200 if permission in ROLE_PERMISSIONS[role] else 403
+        assert response.status_code == expected, (role, url_name, response.status_code)

@@ -1,0 +1,103 @@
+import smtplib
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.utils import timezone
+
+from channels import services
+from channels.exceptions import DeliveryError
+from channels.models import Batch, DeliveryEvent, Message
+from compliance.models import ArchiveEntry
+from tests.factories.ccm import UserFactory
+from tests.factories.customers import CustomerFactory
+from tests.factories.templates_store import SAMPLE, published_version
+
+pytestmark = pytest.mark.django_db
+
+
+def _queued_batch(count=3, preference=("email",)):
+    version = published_version()
+    customers = CustomerFactory.create_batch(count, channel_preference=list(preference))
+    # Without the on-commit callbacks the batch stays queued: the test drives each step.
+    batch = services.batch_create(
+        communication=version.communication,
+        rows=[{"customer_id": c.external_id, "data": SAMPLE} for c in customers],
+        created_by=UserFactory(),
+    )
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.RUNNING)
+    return batch, list(batch.messages.values_list("id", flat=True))
+
+
+class MessagesSendTests:
+    def test_a_transient_smtp_failure_puts_unsent_messages_back_in_the_queue(self):
+        batch, ids = _queued_batch()
+        real_send = LocmemBackend.send_messages
+        calls = {"n": 0}
+
+        def flaky(self, messages):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise smtplib.SMTPServerDisconnected("connection lost")
+            return real_send(self, messages)
+
+        with mock.patch.object(LocmemBackend, "send_messages", flaky):
+            with pytest.raises(DeliveryError) as err:
+                services.messages_send(message_ids=ids)
+        assert not err.value.permanent
+        statuses = dict(Message.objects.filter(id__in=ids).values_list("id", "status"))
+        assert [statuses[i] for i in ids] == ["sent", "queued", "queued"]
+
+        # The retry sends the rest, reusing the Message-ID and archive entry of the failed one.
+        failed_once = Message.objects.get(id=ids[1])
+        services.messages_send(message_ids=ids)
+        assert set(Message.objects.filter(id__in=ids).values_list("status", flat=True)) == {"sent"}
+        assert mail.outbox[-2].extra_headers["Message-ID"] == failed_once.message_id
+        assert ArchiveEntry.objects.filter(message_id=ids[1]).count() == 1
+        batch.refresh_from_db()
+        assert batch.status == Batch.Status.COMPLETED
+
+    def test_a_refused_recipient_fails_only_that_message(self):
+        batch, ids = _queued_batch(2)
+        real_send = LocmemBackend.send_messages
+
+        def refuse_first(self, messages):
+            if messages[0].extra_headers["Message-ID"] == Message.objects.get(id=ids[0]).message_id:
+                raise smtplib.SMTPRecipientsRefused({"x@example.net": (550, b"no such user")})
+            return real_send(self, messages)
+
+        with mock.patch.object(LocmemBackend, "send_messages", refuse_first):
+            services.messages_send(message_ids=ids)
+        first, second = Message.objects.filter(id__in=ids).order_by("id")
+        assert first.status == "failed" and "recipient refused" in first.last_error
+        assert second.status == "sent"
+        assert DeliveryEvent.objects.filter(message=first, kind="failed").exists()
+
+    def test_messages_already_claimed_or_done_are_left_alone(self):
+        _, ids = _queued_batch(2)
+        Message.objects.filter(id=ids[0]).update(status=Message.Status.SENDING, claimed_at=timezone.now())
+        services.messages_send(message_ids=ids)
+        assert len(mail.outbox) == 1
+        services.messages_send(message_ids=ids)
+        assert len(mail.outbox) == 1
+
+    def test_a_render_error_fails_the_message_with_the_reason(self):
+        batch, ids = _queued_batch(1)
+        Message.objects.filter(id=ids[0]).update(data={"first_name": "A"})
+        services.messages_send(message_ids=ids)
+        message = Message.objects.get(id=ids[0])
+        assert message.status == "failed" and "amount" in message.last_error
+
+
+class RequeueStuckTests:
+    def test_messages_of_a_dead_worker_are_taken_back_and_sent(self, settings):
+        settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
+        batch, ids = _queued_batch(2)
+        long_ago = timezone.now() - timedelta(minutes=5)
+        Message.objects.filter(id=ids[0]).update(status=Message.Status.SENDING, claimed_at=long_ago)
+        Message.objects.filter(id=ids[1]).update(status=Message.Status.RENDERING, claimed_at=timezone.now())
+        assert services.messages_requeue_stuck() == 1
+        assert Message.objects.get(id=ids[0]).status == "sent"
+        assert Message.objects.get(id=ids[1]).status == "rendering"
