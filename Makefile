@@ -48,8 +48,8 @@ typecheck: install
 check: lint typecheck test
 
 messages: install
-	cd ccm && ../$(BIN)/django-admin makemessages -l ja --ignore '*/migrations/*' && ../$(BIN)/django-admin compilemessages
-	$(BIN)/python manage.py makemessages -l ja -i '.venv/*' -i 'tests/*' && $(BIN)/python manage.py compilemessages -i .venv
+	$(BIN)/python manage.py makemessages -l ja -i '.venv/*' -i 'tests/*' -i 'var/*' -i 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages -i .venv
 
 bench: install
 	$(BIN)/python bench/run.py
