@@ -18,4 +18,9 @@ app.conf.beat_schedule = {
         "task": "channels.tasks.messages_requeue_stuck",
         "schedule": crontab(minute="*"),
     },
+    # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): seal new archive entries.
+    "archive-seal": {
+        "task": "compliance.tasks.archive_seal",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -51,6 +51,31 @@ class ArchiveEntry(models.Model):
         return f"{self.channel} to {self.recipient_name or self.recipient} ({self.created_at:%Y-%m-%d})"
 
 
+class Seal(models.Model):
+    """A tamper-evident seal over the archive entries with ids in [first_entry_id, last_entry_id].
+
+    ``leaves`` keeps each entry's leaf hash ([[entry_id, sha256], ...]) so that verification
+    can name the entry that changed; ``merkle_root`` is the root over those leaves and
+    ``seal_hash`` chains this seal to the previous one.
+    """
+
+    sequence = models.PositiveIntegerField(unique=True)
+    first_entry_id = models.BigIntegerField()
+    last_entry_id = models.BigIntegerField()
+    entry_count = models.PositiveIntegerField()
+    leaves = models.JSONField()
+    merkle_root = models.CharField(max_length=64)
+    previous_seal_hash = models.CharField(max_length=64)
+    seal_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"Seal {self.sequence} (entries {self.first_entry_id}–{self.last_entry_id})"
+
+
 class AccessLog(models.Model):
     """Every look at the archive by a person: who, when, what, why."""
 

@@ -1,14 +1,18 @@
 """Writes to the archive. Entries are created once and never updated."""
 
 import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
+from django.utils import timezone
 
-from compliance.models import AccessLog, ArchiveEntry
+from compliance import sealing
+from compliance.models import AccessLog, ArchiveEntry, Seal
 
 _EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
 
@@ -89,3 +93,108 @@ def access_log_record(
 ) -> AccessLog:
     """Record that a person searched, viewed or downloaded archive content."""
     return AccessLog.objects.create(actor=actor, action=action, entry=entry, query=query or {})
+
+
+# SEALING AND VERIFICATION -------------------------------------------------------------
+
+# Entries younger than this are left for the next seal, so that a transaction that took
+# an id earlier but committed later is never skipped.
+SEAL_SETTLE_SECONDS = 60
+
+
+def archive_seal(*, max_entries: int = 10_000, settle_seconds: int = SEAL_SETTLE_SECONDS) -> Seal | None:
+    """Seal the next run of unsealed entries (oldest first) into the chain.
+
+    Returns the new seal, or None when there is nothing to seal.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settle_seconds)
+    with transaction.atomic():
+        previous = Seal.objects.select_for_update().order_by("-sequence").first()
+        after = previous.last_entry_id if previous else 0
+        entries = list(
+            ArchiveEntry.objects.filter(id__gt=after, created_at__lt=cutoff).order_by("id")[:max_entries]
+        )
+        if not entries:
+            return None
+        leaves = [[e.pk, sealing.entry_leaf_hash(e)] for e in entries]
+        root = sealing.merkle_root([leaf for _, leaf in leaves])
+        sequence = previous.sequence + 1 if previous else 1
+        previous_hash = previous.seal_hash if previous else sealing.GENESIS
+        created_at = timezone.now()
+        return Seal.objects.create(
+            sequence=sequence,
+            first_entry_id=entries[0].pk,
+            last_entry_id=entries[-1].pk,
+            entry_count=len(entries),
+            leaves=leaves,
+            merkle_root=root,
+            previous_seal_hash=previous_hash,
+            seal_hash=sealing.seal_hash(
+                sequence=sequence, first_entry_id=entries[0].pk, last_entry_id=entries[-1].pk,
+                entry_count=len(entries), root=root, previous=previous_hash,
+                created_at=created_at.isoformat(),
+            ),
+            created_at=created_at,
+        )
+
+
+@dataclass
+class VerifyReport:
+    seals: int = 0
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _artifact_problem(entry: ArchiveEntry) -> str | None:
+    try:
+        content = artifact_read(entry=entry)
+    except FileNotFoundError:
+        return f"entry {entry.pk}: artifact {entry.artifact_name} is missing"
+    if hashlib.sha256(content).hexdigest() != entry.artifact_sha256:
+        return f"entry {entry.pk}: artifact {entry.artifact_name} does not match its sha256"
+    return None
+
+
+def archive_verify() -> VerifyReport:
+    """Recompute every seal, leaf and artifact hash; name each entry or seal that no
+    longer matches. Reads only."""
+    report = VerifyReport()
+    previous_hash = sealing.GENESIS
+    sealed_ids: set[int] = set()
+    last_sealed = 0
+    for seal in Seal.objects.order_by("sequence").iterator(chunk_size=10):
+        report.seals += 1
+        if seal.previous_seal_hash != previous_hash:
+            report.problems.append(f"seal {seal.sequence}: does not chain to the previous seal")
+        if sealing.seal_expected_hash(seal) != seal.seal_hash:
+            report.problems.append(f"seal {seal.sequence}: seal hash does not match its content")
+        if sealing.merkle_root([leaf for _, leaf in seal.leaves]) != seal.merkle_root:
+            report.problems.append(f"seal {seal.sequence}: Merkle root does not match its leaves")
+        stored = {int(entry_id): leaf for entry_id, leaf in seal.leaves}
+        found = ArchiveEntry.objects.in_bulk(list(stored))
+        for entry_id, leaf in stored.items():
+            entry = found.get(entry_id)
+            if entry is None:
+                report.problems.append(f"entry {entry_id}: sealed in seal {seal.sequence} but missing")
+                continue
+            report.entries += 1
+            if sealing.entry_leaf_hash(entry) != leaf:
+                report.problems.append(f"entry {entry_id}: row altered since seal {seal.sequence}")
+            if problem := _artifact_problem(entry):
+                report.problems.append(problem)
+        sealed_ids.update(stored)
+        previous_hash = seal.seal_hash
+        last_sealed = max(last_sealed, seal.last_entry_id)
+    for entry in ArchiveEntry.objects.order_by("id").iterator(chunk_size=1000):
+        if entry.pk in sealed_ids:
+            continue
+        if entry.pk <= last_sealed:
+            report.problems.append(f"entry {entry.pk}: inside a sealed range but in no seal")
+        report.entries += 1
+        if problem := _artifact_problem(entry):
+            report.problems.append(problem)
+    return report
