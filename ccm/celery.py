@@ -23,4 +23,9 @@ app.conf.beat_schedule = {
         "task": "compliance.tasks.archive_seal",
         "schedule": crontab(minute="*/5"),
     },
+    # Daily at 03:30 (https://crontab.guru/#30_3_*_*_*): the retention purge.
+    "archive-purge": {
+        "task": "compliance.tasks.archive_purge",
+        "schedule": crontab(minute="30", hour="3"),
+    },
 }

@@ -22,6 +22,8 @@ class ArchiveEntry(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The communication's category when it was sent (drives retention).
+    category = models.CharField(max_length=20, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     locale = models.CharField(max_length=10)
     recipient = models.TextField()
@@ -76,6 +78,81 @@ class Seal(models.Model):
         return f"Seal {self.sequence} (entries {self.first_entry_id}–{self.last_entry_id})"
 
 
+class LegalHold(models.Model):
+    """Keeps matching entries from the retention purge until released.
+
+    A hold matches by customer, batch, communication and/or date range; every criterion
+    given must match (a hold with only a customer holds everything of that customer).
+    """
+
+    reason = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    batch = models.ForeignKey("channels.Batch", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    communication = models.ForeignKey(
+        "templates_store.Communication", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    date_from = models.DateTimeField(null=True, blank=True)
+    date_to = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("manage_legalhold", "Can place and release legal holds")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(customer__isnull=False)
+                    | models.Q(batch__isnull=False)
+                    | models.Q(communication__isnull=False)
+                    | models.Q(date_from__isnull=False)
+                    | models.Q(date_to__isnull=False)
+                ),
+                name="legal_hold_has_a_scope",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold {self.pk}: {self.reason[:60]}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+
+class PurgeRun(models.Model):
+    """What one run of the retention purge did."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    expired = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    purged = models.PositiveIntegerField(default=0)
+    artifacts_deleted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+
+class Tombstone(models.Model):
+    """What is left of a purged entry: its id and the leaf hash it was sealed with, so
+    that the seal chain still verifies. No personal data."""
+
+    entry_id = models.BigIntegerField(unique=True)
+    leaf_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10)
+    created_at = models.DateTimeField()
+    purge_run = models.ForeignKey(PurgeRun, on_delete=models.PROTECT, related_name="tombstones")
+
+    class Meta:
+        ordering = ["entry_id"]
+
+
 class AccessLog(models.Model):
     """Every look at the archive by a person: who, when, what, why."""
 
@@ -83,10 +160,16 @@ class AccessLog(models.Model):
         SEARCH = "search", _("Search")
         VIEW = "view", _("View")
         DOWNLOAD = "download", _("Download artifact")
+        EXPORT = "export", _("Evidence export")
+        HOLD = "hold", _("Legal hold")
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
-    entry = models.ForeignKey(ArchiveEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Not a database constraint: the log outlives entries removed by the retention purge.
+    entry = models.ForeignKey(
+        ArchiveEntry, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
     query = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

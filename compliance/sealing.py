@@ -16,7 +16,7 @@ GENESIS = "0" * 64
 
 LEAF_FIELDS = [
     "id", "is_test", "message_id", "communication_id", "version_id", "content_hash", "customer_id",
-    "channel", "locale", "recipient", "recipient_name", "subject", "data", "artifact_name",
+    "category", "channel", "locale", "recipient", "recipient_name", "subject", "data", "artifact_name",
     "artifact_sha256", "artifact_size", "content_type", "backend", "message_reference", "created_at",
 ]
 

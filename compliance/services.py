@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance import sealing
-from compliance.models import AccessLog, ArchiveEntry, Seal
+from compliance.models import AccessLog, ArchiveEntry, Seal, Tombstone
 
 _EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
 
@@ -73,6 +73,7 @@ def archive_record_create(
         version=version,
         content_hash=version.content_hash,
         customer=customer,
+        category=version.communication.category,
         channel=channel,
         locale=locale,
         recipient=recipient,
@@ -142,6 +143,7 @@ def archive_seal(*, max_entries: int = 10_000, settle_seconds: int = SEAL_SETTLE
 class VerifyReport:
     seals: int = 0
     entries: int = 0
+    purged: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -176,10 +178,16 @@ def archive_verify() -> VerifyReport:
             report.problems.append(f"seal {seal.sequence}: Merkle root does not match its leaves")
         stored = {int(entry_id): leaf for entry_id, leaf in seal.leaves}
         found = ArchiveEntry.objects.in_bulk(list(stored))
+        tombstones = dict(
+            Tombstone.objects.filter(entry_id__in=list(stored)).values_list("entry_id", "leaf_hash")
+        )
         for entry_id, leaf in stored.items():
             entry = found.get(entry_id)
             if entry is None:
-                report.problems.append(f"entry {entry_id}: sealed in seal {seal.sequence} but missing")
+                if tombstones.get(entry_id) == leaf:
+                    report.purged += 1
+                else:
+                    report.problems.append(f"entry {entry_id}: sealed in seal {seal.sequence} but missing")
                 continue
             report.entries += 1
             if sealing.entry_leaf_hash(entry) != leaf:

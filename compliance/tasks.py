@@ -1,9 +1,14 @@
 from celery import shared_task
 
-from compliance import services
+from compliance import retention, services
 
 
 @shared_task
 def archive_seal() -> None:
     while services.archive_seal() is not None:
         pass
+
+
+@shared_task
+def archive_purge() -> None:
+    retention.archive_purge()

@@ -206,6 +206,14 @@ PRINT_BACKENDS = {
 # The local SMTP sink of `make run` keeps every email it receives here.
 CCM_MAILBOX_DIR = Path(env_str("CCM_MAILBOX_DIR", str(VAR_DIR / "mail")))
 
+# COMPLIANCE ---------------------------------------------------------------------------
+# Years an archive entry is kept, per communication category; the longest applicable wins.
+CCM_RETENTION_YEARS = {
+    "regulatory": env_int("CCM_RETENTION_REGULATORY_YEARS", 7),
+    "transactional": env_int("CCM_RETENTION_TRANSACTIONAL_YEARS", 6),
+    "marketing": env_int("CCM_RETENTION_MARKETING_YEARS", 2),
+}
+
 # LOGGING ------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
