@@ -46,6 +46,35 @@ def merkle_root(leaves: list[str]) -> str:
     return level[0].hex()
 
 
+def merkle_proof(leaves: list[str], index: int) -> list[list[str]]:
+    """The audit path of ``leaves[index]``: [[side, hash], ...] from the leaf up, where side
+    says whether the sibling is on the "left" or the "right". See ``proof_root``."""
+    level = [bytes.fromhex(leaf) for leaf in leaves]
+    path: list[list[str]] = []
+    while len(level) > 1:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(["left" if sibling < index else "right", level[sibling].hex()])
+        paired = []
+        for i in range(0, len(level), 2):
+            if i + 1 < len(level):
+                paired.append(hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest())
+            else:
+                paired.append(level[i])
+        level = paired
+        index //= 2
+    return path
+
+
+def proof_root(leaf: str, path: list[list[str]]) -> str:
+    """The root that ``leaf`` and its audit path lead to (compare with the seal's root)."""
+    node = bytes.fromhex(leaf)
+    for side, sibling in path:
+        pair = bytes.fromhex(sibling) + node if side == "left" else node + bytes.fromhex(sibling)
+        node = hashlib.sha256(b"\x01" + pair).digest()
+    return node.hex()
+
+
 def seal_hash(*, sequence: int, first_entry_id: int, last_entry_id: int, entry_count: int,
               root: str, previous: str, created_at: str) -> str:
     payload = f"{sequence}|{first_entry_id}|{last_entry_id}|{entry_count}|{root}|{previous}|{created_at}"
