@@ -18,6 +18,11 @@ app.conf.beat_schedule = {
         "task": "channels.tasks.messages_requeue_stuck",
         "schedule": crontab(minute="*"),
     },
+    # Hourly (https://crontab.guru/#0_*_*_*_*): one print file of the real-time letters.
+    "realtime-print-run": {
+        "task": "channels.tasks.realtime_print_run",
+        "schedule": crontab(minute="0"),
+    },
     # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): seal new archive entries.
     "archive-seal": {
         "task": "compliance.tasks.archive_seal",

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ccm.idempotency import idempotent
 from channels import selectors, services
 from channels.models import Batch, Message
 from templates_store.models import Communication
@@ -75,7 +76,13 @@ class BatchListCreateView(APIView):
         data = BatchSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
-    @extend_schema(request=BatchCreateSerializer, responses={202: BatchSerializer})
+    @extend_schema(
+        request=BatchCreateSerializer,
+        responses={202: BatchSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
+                                     description="Same key + same body replays the first answer.")],
+    )
+    @idempotent
     def post(self, request: Request) -> Response:
         payload = BatchCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -134,3 +141,50 @@ class BatchMessageListView(generics.ListAPIView):
         if wanted and wanted not in Message.Status.values:
             raise ValidationError({"status": [f"Unknown status; one of {', '.join(Message.Status.values)}."]})
         return selectors.message_list(batch=batch, status=wanted)
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    communication = serializers.SlugField(help_text="Key of a communication with a published version.")
+    recipient = serializers.JSONField(help_text="One recipient row, as in a batch.")
+
+
+class MessageDetailSerializer(MessageSerializer):
+    communication = serializers.SlugRelatedField(source="version.communication", slug_field="key", read_only=True)
+    events = serializers.SerializerMethodField()
+
+    class Meta(MessageSerializer.Meta):
+        fields = [*MessageSerializer.Meta.fields, "communication", "batch", "events"]
+
+    def get_events(self, message: Message) -> list[dict[str, Any]]:
+        return [{"kind": e.kind, "at": e.at, "detail": e.detail} for e in message.events.all()]
+
+
+class MessageCreateView(APIView):
+    """One real-time message (a one-time code, an order confirmation), sent at once."""
+
+    required_permissions = {"POST": "channels.add_batch"}
+
+    @extend_schema(
+        request=MessageCreateSerializer,
+        responses={202: MessageDetailSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False)],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        payload = MessageCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        communication = Communication.objects.filter(key=payload.validated_data["communication"]).first()
+        if communication is None:
+            raise ValidationError({"communication": ["No communication with this key."]})
+        try:
+            message = services.message_create(communication=communication, row=payload.validated_data["recipient"])
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+        message.refresh_from_db()
+        return Response(MessageDetailSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MessageDetailView(generics.RetrieveAPIView):
+    required_permissions = {"GET": "channels.view_message"}
+    serializer_class = MessageDetailSerializer
+    queryset = Message.objects.select_related("customer", "version__communication").prefetch_related("events")

@@ -7,4 +7,6 @@ urlpatterns = [
     path("batches/<int:pk>", api.BatchDetailView.as_view(), name="api-batch-detail"),
     path("batches/<int:pk>/cancel", api.BatchCancelView.as_view(), name="api-batch-cancel"),
     path("batches/<int:pk>/messages", api.BatchMessageListView.as_view(), name="api-batch-messages"),
+    path("messages", api.MessageCreateView.as_view(), name="api-message-create"),
+    path("messages/<int:pk>", api.MessageDetailView.as_view(), name="api-message-detail"),
 ]

@@ -116,7 +116,8 @@ class DeliveryEvent(models.Model):
 class PrintFile(models.Model):
     """One merged PDF of a batch's letters plus its manifest, for the print vendor."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="print_files")
+    # Null for the print run of real-time (batch-less) letters.
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="print_files", null=True, blank=True)
     backend = models.CharField(max_length=50, default="default")
     pdf_name = models.CharField(max_length=500)
     manifest_name = models.CharField(max_length=500)

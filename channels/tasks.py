@@ -23,3 +23,8 @@ def messages_send(self, message_ids: list[int]) -> None:  # type: ignore[no-unty
 @shared_task
 def messages_requeue_stuck() -> None:
     services.messages_requeue_stuck()
+
+
+@shared_task
+def realtime_print_run() -> None:
+    services.print_files_build(batch=None)

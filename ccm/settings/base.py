@@ -178,6 +178,8 @@ CCM_CLAIM_TIMEOUT_SECONDS = env_int("CCM_CLAIM_TIMEOUT_SECONDS", 15 * 60)
 CCM_DEFAULT_FROM_EMAIL = env_str("CCM_DEFAULT_FROM_EMAIL", "notifications@example.com")
 CCM_MESSAGE_ID_DOMAIN = env_str("CCM_MESSAGE_ID_DOMAIN", "ccm.example.com")
 CCM_BASE_URL = env_str("CCM_BASE_URL", "http://127.0.0.1:8000")
+# How long an Idempotency-Key and its first answer are kept.
+CCM_IDEMPOTENCY_TTL_HOURS = env_int("CCM_IDEMPOTENCY_TTL_HOURS", 24)
 
 # Email goes through Django's mail backends (SMTP by default; any django-anymail ESP).
 # https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend

@@ -1,5 +1,7 @@
 from channels.services.batches import batch_cancel, batch_create, batch_dispatch, batch_finalize
 from channels.services.dispatch import messages_requeue_stuck, messages_send
+from channels.services.printing import print_files_build
+from channels.services.realtime import message_create
 from channels.services.test_sends import version_test_send
 
 __all__ = [
@@ -7,6 +9,8 @@ __all__ = [
     "batch_create",
     "batch_dispatch",
     "batch_finalize",
+    "message_create",
+    "print_files_build",
     "messages_requeue_stuck",
     "messages_send",
     "version_test_send",

@@ -14,7 +14,7 @@ from channels.models import Batch, DeliveryEvent, Message
 from channels.services.printing import print_files_build
 from channels.services.routing import RowError, data_validate, route_choose
 from customers.models import Customer
-from templates_store.models import Communication
+from templates_store.models import Communication, TemplateVersion
 from templates_store.selectors import version_published
 
 _INSERT_CHUNK = 1000
@@ -46,9 +46,7 @@ def batch_create(
     version = version_published(communication=communication)
     if version is None:
         raise ValidationError(f"Communication {communication.key!r} has no published version.")
-    available: dict[str, set[str]] = {}
-    for variant in version.variants.all():
-        available.setdefault(variant.channel, set()).add(variant.locale)
+    available = available_channels(version)
 
     with transaction.atomic():
         batch = Batch.objects.create(
@@ -58,7 +56,7 @@ def batch_create(
         rejected: list[dict[str, Any]] = []
         for chunk in _chunks(enumerate(rows, start=1), _INSERT_CHUNK):
             total += len(chunk)
-            messages = _messages_for_rows(batch, version, communication, chunk, available, rejected)
+            messages = _messages_for_rows(batch, version, chunk, available, rejected)
             Message.objects.bulk_create(messages, batch_size=_INSERT_CHUNK)
         batch.total_rows = total
         batch.rejected_rows = rejected[:_MAX_REPORTED_ERRORS]
@@ -67,10 +65,50 @@ def batch_create(
     return batch
 
 
+def available_channels(version: TemplateVersion) -> dict[str, set[str]]:
+    """Each channel the version has content for, with its locales."""
+    available: dict[str, set[str]] = {}
+    for variant in version.variants.all():
+        available.setdefault(variant.channel, set()).add(variant.locale)
+    return available
+
+
+def message_build(
+    *,
+    version: TemplateVersion,
+    row: Any,
+    customers: Mapping[str, Customer],
+    available: dict[str, set[str]],
+    batch: Batch | None = None,
+    number: int = 0,
+) -> Message:
+    """An unsaved Message for one recipient row. Raises RowError naming the field."""
+    if not isinstance(row, Mapping):
+        raise RowError("row", "must be an object")
+    customer = None
+    if row.get("customer_id"):
+        customer = customers.get(str(row["customer_id"]))
+        if customer is None:
+            raise RowError("customer_id", f"no customer {row['customer_id']!r}")
+    data = row.get("data", {})
+    data_validate(schema=version.communication.data_schema, data=data)
+    route = route_choose(version=version, customer=customer, row=row, available=available)
+    return Message(
+        batch=batch,
+        version=version,
+        customer=customer,
+        row_number=number,
+        channel=route.channel,
+        locale=route.locale,
+        recipient=route.recipient,
+        recipient_name=route.recipient_name,
+        data=data,
+    )
+
+
 def _messages_for_rows(
     batch: Batch,
-    version: Any,
-    communication: Communication,
+    version: TemplateVersion,
     chunk: list[tuple[int, Any]],
     available: dict[str, set[str]],
     rejected: list[dict[str, Any]],
@@ -80,32 +118,13 @@ def _messages_for_rows(
     messages = []
     for number, row in chunk:
         try:
-            if not isinstance(row, Mapping):
-                raise RowError("row", "must be an object")
-            customer = None
-            if row.get("customer_id"):
-                customer = customers.get(str(row["customer_id"]))
-                if customer is None:
-                    raise RowError("customer_id", f"no customer {row['customer_id']!r}")
-            data = row.get("data", {})
-            data_validate(schema=communication.data_schema, data=data)
-            route = route_choose(version=version, customer=customer, row=row, available=available)
+            messages.append(
+                message_build(
+                    version=version, row=row, customers=customers, available=available, batch=batch, number=number
+                )
+            )
         except RowError as exc:
             rejected.append({"row": number, "field": exc.field, "reason": exc.reason})
-            continue
-        messages.append(
-            Message(
-                batch=batch,
-                version=version,
-                customer=customer,
-                row_number=number,
-                channel=route.channel,
-                locale=route.locale,
-                recipient=route.recipient,
-                recipient_name=route.recipient_name,
-                data=data,
-            )
-        )
     return messages
 
 

@@ -18,10 +18,11 @@ from compliance.services import artifact_read
 MANIFEST_FIELDS = ["sequence", "message_id", "customer", "recipient_name", "pages", "first_page", "sha256"]
 
 
-def print_files_build(*, batch: Batch) -> PrintFile | None:
-    """Merge the archived PDF of every letter of ``batch`` awaiting print into one print
-    file, hand it to the print backend, and mark those letters sent. Returns the
-    PrintFile, or None when the batch has no letters."""
+def print_files_build(*, batch: Batch | None) -> PrintFile | None:
+    """Merge the archived PDF of every letter of ``batch`` awaiting print (with None: every
+    real-time letter, which belongs to no batch) into one print file, hand it to the print
+    backend, and mark those letters sent. Returns the PrintFile, or None when there are
+    no letters."""
     letters = list(
         Message.objects.filter(batch=batch, status=Message.Status.AWAITING_PRINT)
         .select_related("customer")
@@ -59,12 +60,13 @@ def print_files_build(*, batch: Batch) -> PrintFile | None:
     csv_writer = csv.DictWriter(csv_buffer, fieldnames=MANIFEST_FIELDS)
     csv_writer.writeheader()
     csv_writer.writerows(rows)
-    name = f"batch-{batch.pk}/{timezone.now():%Y%m%dT%H%M%S}-batch-{batch.pk}"
+    run = f"batch-{batch.pk}" if batch else "realtime"
+    name = f"{run}/{timezone.now():%Y%m%dT%H%M%S}-{run}"
     job = PrintJob(
         name=name,
         pdf=pdf,
         manifest_csv=csv_buffer.getvalue().encode("utf-8"),
-        manifest_json=json.dumps({"batch": batch.pk, "letters": rows}, ensure_ascii=False, indent=2).encode(),
+        manifest_json=json.dumps({"batch": batch.pk if batch else None, "letters": rows}, ensure_ascii=False, indent=2).encode(),
     )
     backend = print_backends["default"]
     result = backend.submit(job)

@@ -1,0 +1,45 @@
+"""Real-time messages: one event-triggered message (a one-time code, an order
+confirmation) without a batch, sent as soon as it is committed."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from channels.models import DeliveryEvent, Message
+from channels.services.batches import available_channels, message_build
+from channels.services.routing import RowError
+from customers.models import Customer
+from templates_store.models import Communication
+from templates_store.selectors import version_published
+
+
+def message_create(*, communication: Communication, row: Mapping[str, Any]) -> Message:
+    """Accept one message for the published version of ``communication`` and enqueue it.
+
+    ``row`` has the shape of a batch row. Raises ValidationError keyed by the field.
+    """
+    version = version_published(communication=communication)
+    if version is None:
+        raise ValidationError({"communication": f"Communication {communication.key!r} has no published version."})
+    customers = {}
+    if isinstance(row, Mapping) and row.get("customer_id"):
+        customers = {c.external_id: c for c in Customer.objects.filter(external_id=str(row["customer_id"]))}
+    try:
+        message = message_build(
+            version=version, row=row, customers=customers, available=available_channels(version)
+        )
+    except RowError as exc:
+        raise ValidationError({exc.field: exc.reason}) from exc
+    with transaction.atomic():
+        message.save()
+        DeliveryEvent.objects.create(message=message, kind=DeliveryEvent.Kind.ACCEPTED)
+        transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    from channels.tasks import messages_send as messages_send_task
+
+    messages_send_task.delay([message_id])
