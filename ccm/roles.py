@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "channels.cancel_batch",
         "channels.view_message",
         "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
     ],
     COMPLIANCE_OFFICER: [
         "templates_store.view_communication",

@@ -13,6 +13,7 @@ api_urlpatterns = [
     path("", include("templates_store.api_urls")),
     path("", include("channels.api_urls")),
     path("", include("compliance.api_urls")),
+    path("", include("customers.api_urls")),
 ]
 
 urlpatterns = [

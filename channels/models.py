@@ -52,10 +52,11 @@ class Message(models.Model):
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Suppressed")
         CANCELLED = "cancelled", _("Cancelled")
 
     CLAIMED_STATUSES = (Status.RENDERING, Status.SENDING)
-    DONE_STATUSES = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.CANCELLED)
+    DONE_STATUSES = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.SUPPRESSED, Status.CANCELLED)
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="messages", null=True, blank=True)
     version = models.ForeignKey("templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="+")
@@ -63,6 +64,10 @@ class Message(models.Model):
         "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
     )
     row_number = models.PositiveIntegerField(default=0)
+    # The message whose permanent failure made this one (the next channel of the customer).
+    fallback_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="fallback"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     locale = models.CharField(max_length=10)
     recipient_name = models.CharField(max_length=200, blank=True)
@@ -101,6 +106,7 @@ class DeliveryEvent(models.Model):
         PRINTED = "printed", _("Added to print file")
         DELIVERED = "delivered", _("Delivered")
         RETRY = "retry", _("Will retry")
+        FALLBACK = "fallback", _("Fell back to another channel")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -27,3 +27,40 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
+
+
+class Consent(models.Model):
+    """Whether a customer agreed to communications of one category (marketing needs it)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    category = models.CharField(max_length=20)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "category"], name="consent_per_category")]
+
+
+class Suppression(models.Model):
+    """An address that must not be contacted on a channel again."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        COMPLAINT = "complaint", _("Complaint")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
+        INVALID = "invalid", _("Invalid address")
+        MANUAL = "manual", _("Manual")
+
+    channel = models.CharField(max_length=10)
+    # Lower-cased email address or E.164 phone number.
+    address = models.CharField(max_length=320)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="suppression_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address} ({self.reason})"

@@ -1,6 +1,7 @@
 """Batches: accept recipient rows, split the work into chunk tasks, finish with print files."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -12,8 +13,9 @@ from django.utils import timezone
 
 from channels.models import Batch, DeliveryEvent, Message
 from channels.services.printing import print_files_build
-from channels.services.routing import RowError, data_validate, route_choose
+from channels.services.routing import RowError, Suppressed, data_validate, route_choose
 from customers.models import Customer
+from customers.selectors import consents_granted, suppressed_addresses
 from templates_store.models import Communication, TemplateVersion
 from templates_store.selectors import version_published
 
@@ -73,26 +75,59 @@ def available_channels(version: TemplateVersion) -> dict[str, set[str]]:
     return available
 
 
+@dataclass
+class RowContext:
+    """What routing needs to know about the rows of one chunk, fetched in a few queries."""
+
+    customers: dict[str, Customer] = field(default_factory=dict)
+    consented: set[int] = field(default_factory=set)
+    suppressed: set[tuple[str, str]] = field(default_factory=set)
+
+
+def row_context(*, rows: list[Any], communication: Communication) -> RowContext:
+    ids = {str(r.get("customer_id")) for r in rows if isinstance(r, Mapping) and r.get("customer_id")}
+    customers = {c.external_id: c for c in Customer.objects.filter(external_id__in=ids)}
+    contacts: list[tuple[str, str]] = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            contacts += [("email", str(row.get("email") or "")), ("sms", str(row.get("phone") or ""))]
+    for customer in customers.values():
+        contacts += [("email", customer.email), ("sms", customer.phone)]
+    return RowContext(
+        customers=customers,
+        consented=consents_granted(customer_ids=[c.pk for c in customers.values()], category=communication.category),
+        suppressed=suppressed_addresses(contacts=contacts),
+    )
+
+
 def message_build(
     *,
     version: TemplateVersion,
     row: Any,
-    customers: Mapping[str, Customer],
+    context: RowContext,
     available: dict[str, set[str]],
     batch: Batch | None = None,
     number: int = 0,
 ) -> Message:
-    """An unsaved Message for one recipient row. Raises RowError naming the field."""
+    """An unsaved Message for one recipient row: queued, or suppressed with the reason.
+    Raises RowError naming the field when the row cannot be accepted."""
     if not isinstance(row, Mapping):
         raise RowError("row", "must be an object")
     customer = None
     if row.get("customer_id"):
-        customer = customers.get(str(row["customer_id"]))
+        customer = context.customers.get(str(row["customer_id"]))
         if customer is None:
             raise RowError("customer_id", f"no customer {row['customer_id']!r}")
     data = row.get("data", {})
     data_validate(schema=version.communication.data_schema, data=data)
-    route = route_choose(version=version, customer=customer, row=row, available=available)
+    status, reason = Message.Status.QUEUED, ""
+    try:
+        route = route_choose(
+            communication=version.communication, customer=customer, row=row, available=available,
+            consented=customer is not None and customer.pk in context.consented, suppressed=context.suppressed,
+        )
+    except Suppressed as exc:
+        route, status, reason = exc.route, Message.Status.SUPPRESSED, exc.reason
     return Message(
         batch=batch,
         version=version,
@@ -103,6 +138,8 @@ def message_build(
         recipient=route.recipient,
         recipient_name=route.recipient_name,
         data=data,
+        status=status,
+        last_error=reason,
     )
 
 
@@ -113,14 +150,13 @@ def _messages_for_rows(
     available: dict[str, set[str]],
     rejected: list[dict[str, Any]],
 ) -> list[Message]:
-    ids = {str(row.get("customer_id")) for _, row in chunk if isinstance(row, Mapping) and row.get("customer_id")}
-    customers = {c.external_id: c for c in Customer.objects.filter(external_id__in=ids)}
+    context = row_context(rows=[row for _, row in chunk], communication=version.communication)
     messages = []
     for number, row in chunk:
         try:
             messages.append(
                 message_build(
-                    version=version, row=row, customers=customers, available=available, batch=batch, number=number
+                    version=version, row=row, context=context, available=available, batch=batch, number=number
                 )
             )
         except RowError as exc:

@@ -25,11 +25,15 @@ from django.utils import timezone
 from channels.backends import sms_backends
 from channels.backends.email import email_build
 from channels.backends.sms.base import SmsMessage
-from channels.exceptions import DeliveryError
+from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
 from channels.services.batches import batch_finalize
+from channels.services.batches import available_channels, row_context
+from channels.services.routing import RowError, Suppressed, route_choose
 from compliance.services import archive_record_create
+from customers.models import Suppression
+from customers.services import suppression_add
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
@@ -133,7 +137,7 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
     try:
         connection.send_messages([email])
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+        raise RecipientRejected(f"recipient refused: {exc.recipients}") from exc
     except smtplib.SMTPDataError as exc:
         raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600) from exc
     except (smtplib.SMTPException, OSError) as exc:
@@ -199,6 +203,10 @@ def messages_send(*, message_ids: list[int]) -> None:
             except DeliveryError as exc:
                 if exc.permanent:
                     _fail(message, str(exc))
+                    if isinstance(exc, RecipientRejected):
+                        suppression_add(channel=message.channel, address=message.recipient,
+                                        reason=Suppression.Reason.HARD_BOUNCE, note=str(exc))
+                    message_fallback(message=message)
                     continue
                 _release(messages[index:], str(exc))
                 raise
@@ -209,6 +217,44 @@ def messages_send(*, message_ids: list[int]) -> None:
             sms_backend.close()
     for batch_id in {m.batch_id for m in messages if m.batch_id}:
         batch_finalize(batch_id=batch_id)
+
+
+def message_fallback(*, message: Message) -> Message | None:
+    """After a permanent failure, queue the same communication on the customer's next
+    channel (e.g. the letter after a hard bounce), recorded on both messages. Returns the
+    new message, or None when no channel is left."""
+    if message.customer is None:
+        return None
+    tried = set()
+    link: Message | None = message
+    while link is not None:
+        tried.add(link.channel)
+        link = link.fallback_of
+    communication = message.version.communication
+    context = row_context(rows=[{"customer_id": message.customer.external_id}], communication=communication)
+    try:
+        route = route_choose(
+            communication=communication, customer=message.customer, row={"locale": message.locale},
+            available=available_channels(message.version), consented=message.customer.pk in context.consented,
+            suppressed=context.suppressed, exclude=tried,
+        )
+    except (RowError, Suppressed):
+        return None
+    with transaction.atomic():
+        fallback = Message.objects.create(
+            batch=message.batch, version=message.version, customer=message.customer, row_number=message.row_number,
+            channel=route.channel, locale=route.locale, recipient=route.recipient,
+            recipient_name=route.recipient_name, data=message.data, fallback_of=message,
+        )
+        _event(message, DeliveryEvent.Kind.FALLBACK, to_channel=route.channel, fallback_message=fallback.pk)
+        transaction.on_commit(lambda: _enqueue_send([fallback.pk]))
+    return fallback
+
+
+def _enqueue_send(ids: list[int]) -> None:
+    from channels.tasks import messages_send as messages_send_task
+
+    messages_send_task.delay(ids)
 
 
 def messages_requeue_stuck() -> int:

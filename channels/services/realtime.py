@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from channels.models import DeliveryEvent, Message
-from channels.services.batches import available_channels, message_build
+from channels.services.batches import available_channels, message_build, row_context
 from channels.services.routing import RowError
-from customers.models import Customer
 from templates_store.models import Communication
 from templates_store.selectors import version_published
 
@@ -23,19 +22,20 @@ def message_create(*, communication: Communication, row: Mapping[str, Any]) -> M
     version = version_published(communication=communication)
     if version is None:
         raise ValidationError({"communication": f"Communication {communication.key!r} has no published version."})
-    customers = {}
-    if isinstance(row, Mapping) and row.get("customer_id"):
-        customers = {c.external_id: c for c in Customer.objects.filter(external_id=str(row["customer_id"]))}
     try:
         message = message_build(
-            version=version, row=row, customers=customers, available=available_channels(version)
+            version=version,
+            row=row,
+            context=row_context(rows=[row], communication=communication),
+            available=available_channels(version),
         )
     except RowError as exc:
         raise ValidationError({exc.field: exc.reason}) from exc
     with transaction.atomic():
         message.save()
         DeliveryEvent.objects.create(message=message, kind=DeliveryEvent.Kind.ACCEPTED)
-        transaction.on_commit(lambda: _enqueue(message.pk))
+        if message.status == Message.Status.QUEUED:
+            transaction.on_commit(lambda: _enqueue(message.pk))
     return message
 
 

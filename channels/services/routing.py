@@ -1,14 +1,22 @@
-"""Which channel and locale a recipient row gets, and whether its data is acceptable."""
+"""Which channel and locale a recipient row gets, and whether its data is acceptable.
 
-from collections.abc import Mapping
+The channel is the first, in the recipient's order of preference (the row's ``channel``,
+else the customer's preference, else email, SMS, print), that the version has content for
+and the recipient has a contact point for. Marketing needs the customer's consent; a
+suppressed address is skipped for the next channel.
+"""
+
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
+from django.core.exceptions import ValidationError
 from jsonschema.validators import validator_for
 
+from customers.contact_points import email_normalise, phone_normalise, suppression_key
 from customers.models import Customer
-from templates_store.models import TemplateVersion
+from templates_store.models import Communication
 
 DEFAULT_PREFERENCE = ("email", "sms", "print")
 
@@ -28,26 +36,62 @@ class Route:
     recipient_name: str
 
 
+class Suppressed(Exception):
+    """The recipient may not be contacted; the message is recorded as suppressed."""
+
+    def __init__(self, route: Route, reason: str) -> None:
+        super().__init__(reason)
+        self.route = route
+        self.reason = reason
+
+
+def _inline_contacts(row: Mapping[str, Any]) -> dict[str, str]:
+    contacts = {}
+    if row.get("email"):
+        try:
+            contacts["email"] = email_normalise(str(row["email"]))
+        except ValidationError as exc:
+            raise RowError("email", f"{row['email']!r} is not an email address") from exc
+    if row.get("phone"):
+        try:
+            contacts["phone"] = phone_normalise(str(row["phone"]))
+        except ValidationError as exc:
+            raise RowError("phone", exc.messages[0]) from exc
+    if row.get("address"):
+        address = row["address"]
+        contacts["address"] = "\n".join(map(str, address)) if isinstance(address, list) else str(address)
+    return contacts
+
+
+def row_contacts(row: Mapping[str, Any], customer: Customer | None) -> dict[str, str]:
+    """The row's contact points, falling back to the customer's. Raises RowError."""
+    inline = _inline_contacts(row)
+    return {
+        "email": inline.get("email") or (customer.email if customer else ""),
+        "phone": inline.get("phone") or (customer.phone if customer else ""),
+        "address": inline.get("address") or (customer.postal_address if customer else ""),
+    }
+
+
 def _contact_for(channel: str, contacts: Mapping[str, str]) -> str:
-    return {"email": contacts.get("email", ""), "sms": contacts.get("phone", ""),
-            "print": contacts.get("address", "")}[channel].strip()
+    key = {"email": "email", "sms": "phone", "print": "address"}[channel]
+    return (contacts.get(key) or "").strip()
 
 
 def route_choose(
     *,
-    version: TemplateVersion,
+    communication: Communication,
     customer: Customer | None,
     row: Mapping[str, Any],
     available: Mapping[str, set[str]],
+    consented: bool = False,
+    suppressed: Collection[tuple[str, str]] = (),
+    exclude: Collection[str] = (),
 ) -> Route:
-    """Pick the first channel, in the recipient's order of preference, that the version
-    has content for and the recipient has a contact point for. ``available`` maps each
-    channel of the version to its locales. Raises RowError."""
-    contacts = {
-        "email": str(row.get("email") or (customer.email if customer else "")),
-        "phone": str(row.get("phone") or (customer.phone if customer else "")),
-        "address": str(row.get("address") or (customer.postal_address if customer else "")),
-    }
+    """Pick channel, locale and contact for one recipient. ``available`` maps each channel
+    of the version to its locales; ``exclude`` lists channels already tried.
+    Raises RowError (the row is refused) or Suppressed (the message must not be sent)."""
+    contacts = row_contacts(row, customer)
     name = str(row.get("name") or (customer.name if customer else ""))
     wanted_locale = str(row.get("locale") or (customer.locale if customer else "") or "en")
     if row.get("channel"):
@@ -58,17 +102,22 @@ def route_choose(
         preference = list(customer.channel_preference)
     else:
         preference = list(DEFAULT_PREFERENCE)
+    routes = []
     for channel in preference:
-        if channel not in available:
-            continue
         contact = _contact_for(channel, contacts)
-        if not contact:
-            continue
-        locales = available[channel]
-        locale = wanted_locale if wanted_locale in locales else ("en" if "en" in locales else sorted(locales)[0])
-        return Route(channel=channel, locale=locale, recipient=contact, recipient_name=name)
-    tried = ", ".join(ch for ch in preference if ch in available) or "none of the communication's channels"
-    raise RowError("recipient", f"no contact point for any allowed channel (tried: {tried})")
+        if channel in available and channel not in exclude and contact:
+            locales = available[channel]
+            locale = wanted_locale if wanted_locale in locales else ("en" if "en" in locales else sorted(locales)[0])
+            routes.append(Route(channel=channel, locale=locale, recipient=contact, recipient_name=name))
+    if not routes:
+        tried = ", ".join(ch for ch in preference if ch in available and ch not in exclude)
+        raise RowError("recipient", f"no contact point for any allowed channel (tried: {tried or 'none'})")
+    if communication.category == Communication.Category.MARKETING and not consented:
+        raise Suppressed(routes[0], "no consent to marketing")
+    for route in routes:
+        if (route.channel, suppression_key(route.channel, route.recipient)) not in suppressed:
+            return route
+    raise Suppressed(routes[0], "every contact point is suppressed")
 
 
 def data_validate(*, schema: Mapping[str, Any], data: Any) -> None:

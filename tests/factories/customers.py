@@ -11,6 +11,6 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Customer {n}")
     locale = "en"
     email = factory.LazyAttribute(lambda c: f"{c.external_id.lower()}@example.net")
-    phone = factory.Sequence(lambda n: f"+44770090{n % 10000:04d}")
+    phone = factory.Sequence(lambda n: f"+447911{n % 1000000:06d}")
     postal_address = "1 High Street\nLondon\nSW1A 1AA\nUnited Kingdom"
     channel_preference = ["email", "sms", "print"]
