@@ -60,6 +60,12 @@ class Communication(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="communications")
     # JSON Schema of the data every recipient row must carry.
     data_schema = models.JSONField(default=dict, blank=True)
+    sms_max_segments = models.PositiveSmallIntegerField(
+        default=3, help_text=_("An SMS longer than this many segments is refused at submission.")
+    )
+    letter_max_pages = models.PositiveSmallIntegerField(
+        default=4, help_text=_("A letter longer than this many pages is refused at submission.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

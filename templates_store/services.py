@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from channels.rendering import RenderError, render
+from templates_store.lint import ERROR, version_lint
 from templates_store.models import (
     Brand,
     Communication,
@@ -119,16 +119,8 @@ def version_sample_data_save(*, version: TemplateVersion, sample_data: dict[str,
 
 
 def version_check(*, version: TemplateVersion) -> list[str]:
-    """Every variant must render with the version's sample data; returns the errors."""
-    errors = []
-    if not version.variants.exists():
-        errors.append("The version has no channel content.")
-    for variant in version.variants.all():
-        try:
-            render(version, variant.channel, variant.locale, version.sample_data)
-        except RenderError as exc:
-            errors.append(f"{variant.channel}/{variant.locale}: {exc}")
-    return errors
+    """The lint errors that block submission (see templates_store.lint), as sentences."""
+    return [str(issue) for issue in version_lint(version=version) if issue.level == ERROR]
 
 
 @transaction.atomic

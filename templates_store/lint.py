@@ -1,0 +1,143 @@
+"""Checks run on a version before it may go to review (and shown to the designer).
+
+Errors block submission: content that does not render with the sample data, a variable
+the data schema does not define, an SMS over the communication's segment limit, a link
+that is not https, a letter over its page limit. Warnings are shown: a missing text
+alternative, a locale missing for a channel, an image without alt text.
+"""
+
+import io
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import jinja2
+from django.conf import settings
+from jinja2 import meta
+from pypdf import PdfReader
+
+from channels.rendering import HTML_ENV, TEXT_ENV, Recipient, RenderError, render, render_pdf
+from templates_store.models import TemplateVariant, TemplateVersion
+
+ERROR = "error"
+WARNING = "warning"
+# Names every template may use besides the communication's data.
+BUILTIN_NAMES = {"brand", "locale"}
+_INSECURE_LINK = re.compile(r"\bhttp://[^\s\"'<>]+", re.IGNORECASE)
+_SAMPLE_RECIPIENT = Recipient(name="Sample Recipient", address_lines=("1 Sample Street", "Sample Town"))
+
+
+@dataclass(frozen=True)
+class LintIssue:
+    level: str
+    channel: str
+    locale: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.channel}/{self.locale}" + (f" {self.field}" if self.field else "")
+        where += f", line {self.line}" if self.line else ""
+        return f"{where}: {self.message}"
+
+
+class _HtmlFacts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.images_without_alt = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"] or "")
+        if tag == "img" and not (attributes.get("alt") or "").strip() and attributes.get("role") != "presentation":
+            self.images_without_alt += 1
+
+
+def _schema_names(version: TemplateVersion) -> set[str] | None:
+    properties = (version.communication.data_schema or {}).get("properties")
+    return set(properties) if isinstance(properties, dict) else None
+
+
+def _undeclared(variant: TemplateVariant, known: set[str]) -> list[LintIssue]:
+    issues = []
+    for field_name, source, env in (
+        ("subject", variant.subject, TEXT_ENV), ("body_html", variant.body_html, HTML_ENV),
+        ("body_text", variant.body_text, TEXT_ENV),
+    ):
+        if not source:
+            continue
+        try:
+            names = meta.find_undeclared_variables(env.parse(source))
+        except jinja2.TemplateSyntaxError:
+            continue  # reported by the render check with its line
+        for name in sorted(names - known - BUILTIN_NAMES):
+            line = next((i for i, text in enumerate(source.splitlines(), 1) if name in text), None)
+            issues.append(LintIssue(ERROR, variant.channel, variant.locale, field_name,
+                                    f"{name!r} is not a field of the data schema", line))
+    return issues
+
+
+def _variant_issues(version: TemplateVersion, variant: TemplateVariant, known: set[str] | None) -> list[LintIssue]:
+    channel, locale = variant.channel, variant.locale
+    issues = _undeclared(variant, known) if known is not None else []
+    try:
+        rendered = render(version, channel, locale, version.sample_data, recipient=_SAMPLE_RECIPIENT)
+    except RenderError as exc:
+        return [*issues, LintIssue(ERROR, channel, locale, exc.field, exc.message, exc.line)]
+    communication = version.communication
+    if channel == "email":
+        facts = _HtmlFacts()
+        facts.feed(rendered.html)
+        for link in facts.links:
+            if link.lower().startswith("http://"):
+                issues.append(LintIssue(ERROR, channel, locale, "body_html", f"link is not https: {link}"))
+        if facts.images_without_alt:
+            issues.append(LintIssue(WARNING, channel, locale, "body_html",
+                                    f"{facts.images_without_alt} image(s) without alt text"))
+        if not variant.body_text.strip():
+            issues.append(LintIssue(WARNING, channel, locale, "body_text",
+                                    "no text alternative written; it will be generated from the HTML"))
+    elif channel == "sms":
+        for link in _INSECURE_LINK.findall(rendered.text):
+            issues.append(LintIssue(ERROR, channel, locale, "body_text", f"link is not https: {link}"))
+        assert rendered.sms is not None
+        if rendered.sms.segments > communication.sms_max_segments:
+            issues.append(LintIssue(ERROR, channel, locale, "body_text",
+                                    f"{rendered.sms.segments} segments ({rendered.sms.encoding}); "
+                                    f"the limit is {communication.sms_max_segments}"))
+        issues += [LintIssue(WARNING, channel, locale, "body_text", w) for w in rendered.warnings]
+    elif channel == "print":
+        try:
+            pages = len(PdfReader(io.BytesIO(render_pdf(rendered))).pages)
+        except RenderError as exc:
+            return [*issues, LintIssue(ERROR, channel, locale, exc.field, exc.message, exc.line)]
+        if pages > communication.letter_max_pages:
+            issues.append(LintIssue(ERROR, channel, locale, "body_html",
+                                    f"the letter has {pages} pages; the limit is {communication.letter_max_pages}"))
+        facts = _HtmlFacts()
+        facts.feed(rendered.html)
+        if facts.images_without_alt:
+            issues.append(LintIssue(WARNING, channel, locale, "body_html",
+                                    f"{facts.images_without_alt} image(s) without alt text"))
+    return issues
+
+
+def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
+    """Every issue of the version, errors first. Reads only."""
+    variants = list(version.variants.all())
+    if not variants:
+        return [LintIssue(ERROR, "", "", "", "the version has no channel content")]
+    known = _schema_names(version)
+    issues: list[LintIssue] = []
+    for variant in variants:
+        issues += _variant_issues(version, variant, known)
+    locales = [code for code, _ in settings.LANGUAGES]
+    for channel in sorted({v.channel for v in variants}):
+        have = {v.locale for v in variants if v.channel == channel}
+        for locale in locales:
+            if locale not in have:
+                issues.append(LintIssue(WARNING, channel, locale, "", "no content in this language"))
+    return sorted(issues, key=lambda i: (i.level != ERROR, i.channel, i.locale))
