@@ -18,6 +18,11 @@ app.conf.beat_schedule = {
         "task": "channels.tasks.messages_requeue_stuck",
         "schedule": crontab(minute="*"),
     },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): scheduled sends and ends of quiet hours.
+    "messages-release-due": {
+        "task": "channels.tasks.messages_release_due",
+        "schedule": crontab(minute="*"),
+    },
     # Hourly (https://crontab.guru/#0_*_*_*_*): one print file of the real-time letters.
     "realtime-print-run": {
         "task": "channels.tasks.realtime_print_run",

@@ -33,6 +33,7 @@ class BatchCreateSerializer(serializers.Serializer):
     communication = serializers.SlugField(help_text="Key of a communication with a published version.")
     # Rows are validated one by one by the service so that a bad row is reported, not fatal.
     recipients = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+    send_at = serializers.DateTimeField(required=False, help_text="Scheduled send: nothing goes before this time.")
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -44,7 +45,7 @@ class BatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = Batch
         fields = [
-            "id", "url", "communication", "version", "status", "source", "total_rows",
+            "id", "url", "communication", "version", "status", "source", "send_at", "total_rows",
             "rejected_rows", "progress", "created_at", "finished_at",
         ]
 
@@ -95,6 +96,7 @@ class BatchListCreateView(APIView):
                 rows=payload.validated_data["recipients"],
                 created_by=request.user,  # type: ignore[arg-type]
                 source="api",
+                send_at=payload.validated_data.get("send_at"),
             )
         except DjangoValidationError as exc:
             raise ValidationError({"communication": exc.messages}) from exc

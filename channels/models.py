@@ -24,6 +24,8 @@ class Batch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=20, default="api")
     total_rows = models.PositiveIntegerField(default=0)
+    # Nothing is sent before this time (a scheduled send); null means at once.
+    send_at = models.DateTimeField(null=True, blank=True)
     # [{"row": 3, "field": "data.amount", "reason": "..."}] for rows that were not accepted.
     rejected_rows = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -70,6 +72,10 @@ class Message(models.Model):
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     locale = models.CharField(max_length=10)
+    # The recipient's time zone, for quiet hours.
+    timezone = models.CharField(max_length=64, default="UTC")
+    # Not sent before this time: a scheduled batch, or quiet hours at the recipient.
+    not_before = models.DateTimeField(null=True, blank=True)
     recipient_name = models.CharField(max_length=200, blank=True)
     # Email address, E.164 phone number, or the postal address (one line per address line).
     recipient = models.TextField()
@@ -90,6 +96,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["batch", "status"], name="message_batch_status"),
             models.Index(fields=["status", "claimed_at"], name="message_status_claimed"),
+            models.Index(fields=["status", "not_before"], name="message_status_not_before"),
         ]
 
     def __str__(self) -> str:
@@ -106,6 +113,7 @@ class DeliveryEvent(models.Model):
         PRINTED = "printed", _("Added to print file")
         DELIVERED = "delivered", _("Delivered")
         RETRY = "retry", _("Will retry")
+        DEFERRED = "deferred", _("Deferred (quiet hours)")
         FALLBACK = "fallback", _("Fell back to another channel")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")

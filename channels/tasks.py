@@ -28,3 +28,8 @@ def messages_requeue_stuck() -> None:
 @shared_task
 def realtime_print_run() -> None:
     services.print_files_build(batch=None)
+
+
+@shared_task
+def messages_release_due() -> None:
+    services.messages_release_due()

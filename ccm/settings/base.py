@@ -175,6 +175,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CCM_CHUNK_SIZE = env_int("CCM_CHUNK_SIZE", 200)
 # A message claimed longer ago than this is taken back by the sweeper (dead worker).
 CCM_CLAIM_TIMEOUT_SECONDS = env_int("CCM_CLAIM_TIMEOUT_SECONDS", 15 * 60)
+# No message of these channels reaches a recipient between start and end of their local
+# day (batch messages wait; real-time messages such as one-time codes are not held).
+CCM_QUIET_HOURS = {
+    "start": env_str("CCM_QUIET_HOURS_START", "21:00"),
+    "end": env_str("CCM_QUIET_HOURS_END", "08:00"),
+    "channels": env_list("CCM_QUIET_HOURS_CHANNELS", "sms"),
+}
+# At most this many marketing messages per customer within this many days.
+CCM_MARKETING_CAP_MESSAGES = env_int("CCM_MARKETING_CAP_MESSAGES", 3)
+CCM_MARKETING_CAP_DAYS = env_int("CCM_MARKETING_CAP_DAYS", 7)
 CCM_DEFAULT_FROM_EMAIL = env_str("CCM_DEFAULT_FROM_EMAIL", "notifications@example.com")
 CCM_MESSAGE_ID_DOMAIN = env_str("CCM_MESSAGE_ID_DOMAIN", "ccm.example.com")
 CCM_BASE_URL = env_str("CCM_BASE_URL", "http://127.0.0.1:8000")

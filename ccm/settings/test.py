@@ -24,6 +24,8 @@ PRINT_BACKENDS = {"default": {"BACKEND": "channels.backends.printing.locmem.Prin
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests must not depend on the time of day they run at; quiet-hour tests set their own.
+CCM_QUIET_HOURS = {"start": "00:00", "end": "00:00", "channels": []}
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

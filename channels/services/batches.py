@@ -1,5 +1,6 @@
 """Batches: accept recipient rows, split the work into chunk tasks, finish with print files."""
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
@@ -9,10 +10,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from channels.models import Batch, DeliveryEvent, Message
 from channels.services.printing import print_files_build
+from channels.services.pacing import marketing_counts
 from channels.services.routing import RowError, Suppressed, data_validate, route_choose
 from customers.models import Customer
 from customers.selectors import consents_granted, suppressed_addresses
@@ -36,6 +39,7 @@ def batch_create(
     rows: Iterable[Mapping[str, Any]],
     created_by: AbstractBaseUser,
     source: str = "api",
+    send_at: dt.datetime | None = None,
 ) -> Batch:
     """Accept a batch for the published version of ``communication``.
 
@@ -43,7 +47,8 @@ def batch_create(
     ``phone``, ``address``, ``name``, ``locale``, optional ``channel``) plus its ``data``.
     Rows that fail (unknown customer, data not matching the schema, no usable channel)
     are reported as {row, field, reason}; the others are queued. Rows are consumed as a
-    stream, a thousand at a time. Raises ValidationError when nothing is published.
+    stream, a thousand at a time. With ``send_at`` nothing goes before that time.
+    Raises ValidationError when nothing is published.
     """
     version = version_published(communication=communication)
     if version is None:
@@ -52,7 +57,7 @@ def batch_create(
 
     with transaction.atomic():
         batch = Batch.objects.create(
-            communication=communication, version=version, created_by=created_by, source=source
+            communication=communication, version=version, created_by=created_by, source=source, send_at=send_at
         )
         total = 0
         rejected: list[dict[str, Any]] = []
@@ -82,6 +87,8 @@ class RowContext:
     customers: dict[str, Customer] = field(default_factory=dict)
     consented: set[int] = field(default_factory=set)
     suppressed: set[tuple[str, str]] = field(default_factory=set)
+    # Marketing messages per customer in the frequency-cap window (grows as rows are accepted).
+    marketing_counts: dict[int, int] = field(default_factory=dict)
 
 
 def row_context(*, rows: list[Any], communication: Communication) -> RowContext:
@@ -93,10 +100,13 @@ def row_context(*, rows: list[Any], communication: Communication) -> RowContext:
             contacts += [("email", str(row.get("email") or "")), ("sms", str(row.get("phone") or ""))]
     for customer in customers.values():
         contacts += [("email", customer.email), ("sms", customer.phone)]
+    customer_ids = [c.pk for c in customers.values()]
+    marketing = communication.category == Communication.Category.MARKETING
     return RowContext(
         customers=customers,
-        consented=consents_granted(customer_ids=[c.pk for c in customers.values()], category=communication.category),
+        consented=consents_granted(customer_ids=customer_ids, category=communication.category),
         suppressed=suppressed_addresses(contacts=contacts),
+        marketing_counts=marketing_counts(customer_ids=customer_ids) if marketing else {},
     )
 
 
@@ -108,6 +118,7 @@ def message_build(
     available: dict[str, set[str]],
     batch: Batch | None = None,
     number: int = 0,
+    send_at: dt.datetime | None = None,
 ) -> Message:
     """An unsaved Message for one recipient row: queued, or suppressed with the reason.
     Raises RowError naming the field when the row cannot be accepted."""
@@ -128,6 +139,16 @@ def message_build(
         )
     except Suppressed as exc:
         route, status, reason = exc.route, Message.Status.SUPPRESSED, exc.reason
+    if customer is not None and status == Message.Status.QUEUED and (
+        version.communication.category == Communication.Category.MARKETING
+    ):
+        sent = context.marketing_counts.get(customer.pk, 0)
+        if sent >= settings.CCM_MARKETING_CAP_MESSAGES:
+            status = Message.Status.SUPPRESSED
+            reason = (f"frequency cap: {sent} marketing messages in "
+                      f"{settings.CCM_MARKETING_CAP_DAYS} days")
+        else:
+            context.marketing_counts[customer.pk] = sent + 1
     return Message(
         batch=batch,
         version=version,
@@ -137,6 +158,8 @@ def message_build(
         locale=route.locale,
         recipient=route.recipient,
         recipient_name=route.recipient_name,
+        timezone=str(row.get("timezone") or (customer.timezone if customer else "") or settings.TIME_ZONE),
+        not_before=send_at,
         data=data,
         status=status,
         last_error=reason,
@@ -156,7 +179,8 @@ def _messages_for_rows(
         try:
             messages.append(
                 message_build(
-                    version=version, row=row, context=context, available=available, batch=batch, number=number
+                    version=version, row=row, context=context, available=available, batch=batch, number=number,
+                    send_at=batch.send_at,
                 )
             )
         except RowError as exc:
@@ -177,8 +201,10 @@ def batch_dispatch(*, batch_id: int) -> int:
     updated = Batch.objects.filter(pk=batch_id, status=Batch.Status.QUEUED).update(status=Batch.Status.RUNNING)
     if not updated:
         return 0
+    now = timezone.now()
     ids = (
         Message.objects.filter(batch_id=batch_id, status=Message.Status.QUEUED)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         .order_by("id")
         .values_list("id", flat=True)
         .iterator(chunk_size=10_000)

@@ -9,6 +9,7 @@ protocol can rule out (provider accepted, worker died before recording it) carri
 same id and the same archive entry.
 """
 
+import datetime as dt
 import logging
 import smtplib
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from channels.backends import sms_backends
@@ -30,6 +31,7 @@ from channels.models import Batch, DeliveryEvent, Message
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
 from channels.services.batches import batch_finalize
 from channels.services.batches import available_channels, row_context
+from channels.services.pacing import quiet_until
 from channels.services.routing import RowError, Suppressed, route_choose
 from compliance.services import archive_record_create
 from customers.models import Suppression
@@ -40,21 +42,37 @@ Status = Message.Status
 
 
 def _claim(message_ids: Iterable[int]) -> list[Message]:
+    now = timezone.now()
     with transaction.atomic():
         ids = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(id__in=list(message_ids), status=Status.QUEUED)
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
             .values_list("id", flat=True)
         )
         Message.objects.filter(id__in=ids).update(
-            status=Status.RENDERING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+            status=Status.RENDERING, claimed_at=now, attempts=F("attempts") + 1
         )
-    return list(
+    claimed = list(
         Message.objects.filter(id__in=ids)
         .select_related("version__communication__brand", "customer")
         .prefetch_related("version__variants")
         .order_by("id")
     )
+    return [m for m in claimed if not _deferred_for_quiet_hours(m, now)]
+
+
+def _deferred_for_quiet_hours(message: Message, now: dt.datetime) -> bool:
+    """Batch messages wait for the end of the recipient's quiet hours (real-time ones,
+    such as one-time codes, do not)."""
+    if message.batch_id is None:
+        return False
+    until = quiet_until(channel=message.channel, tz_name=message.timezone, now=now)
+    if until is None:
+        return False
+    Message.objects.filter(pk=message.pk).update(status=Status.QUEUED, claimed_at=None, not_before=until)
+    _event(message, DeliveryEvent.Kind.DEFERRED, until=until.isoformat())
+    return True
 
 
 def _event(message: Message, kind: str, **detail: Any) -> None:
@@ -255,6 +273,20 @@ def _enqueue_send(ids: list[int]) -> None:
     from channels.tasks import messages_send as messages_send_task
 
     messages_send_task.delay(ids)
+
+
+def messages_release_due() -> int:
+    """Enqueue queued messages whose time has come (scheduled sends, ends of quiet hours).
+    Clearing ``not_before`` marks them released, so each is enqueued once."""
+    now = timezone.now()
+    due = Message.objects.filter(status=Status.QUEUED, not_before__lte=now).exclude(
+        batch__status__in=[Batch.Status.CANCELLED]
+    )
+    ids = list(due.order_by("id").values_list("id", flat=True)[:100_000])
+    Message.objects.filter(id__in=ids, status=Status.QUEUED).update(not_before=None)
+    for start in range(0, len(ids), settings.CCM_CHUNK_SIZE):
+        _enqueue_send(ids[start : start + settings.CCM_CHUNK_SIZE])
+    return len(ids)
 
 
 def messages_requeue_stuck() -> int:
