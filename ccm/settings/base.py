@@ -215,6 +215,13 @@ PRINT_BACKENDS = {
         "OPTIONS": {"storage": "print"},
     }
 }
+# Send rates shared by all workers through Redis (messages a second; 0 = unlimited).
+# Without a Redis URL the limit holds per worker process.
+CCM_RATE_LIMIT_REDIS_URL = env_str(
+    "CCM_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
+CCM_EMAIL_RATE_LIMIT = float(env_str("CCM_EMAIL_RATE_LIMIT", "0"))
+SMS_BACKENDS["default"]["RATE_LIMIT"] = float(env_str("CCM_SMS_RATE_LIMIT", "0"))
 # The local SMTP sink of `make run` keeps every email it receives here.
 CCM_MAILBOX_DIR = Path(env_str("CCM_MAILBOX_DIR", str(VAR_DIR / "mail")))
 

@@ -28,6 +28,7 @@ from channels.backends.email import email_build
 from channels.backends.sms.base import SmsMessage
 from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
+from channels.rate_limits import limiter
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
 from channels.services.batches import batch_finalize
 from channels.services.batches import available_channels, row_context
@@ -152,6 +153,7 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
     )
     _archive(message, rendered, email.as_bytes(), "message/rfc822", settings.EMAIL_BACKEND)
     Message.objects.filter(pk=message.pk).update(status=Status.SENDING)
+    limiter().wait("email", settings.CCM_EMAIL_RATE_LIMIT)
     try:
         connection.send_messages([email])
     except smtplib.SMTPRecipientsRefused as exc:
@@ -175,6 +177,7 @@ def _send_sms(message: Message, rendered: Rendered, backend: Any) -> None:
         text=rendered.text,
         reference=message.message_id,
     )
+    limiter().wait(f"sms:{backend.alias}", settings.SMS_BACKENDS[backend.alias].get("RATE_LIMIT"))
     (result,) = backend.send([sms])
     _mark_sent(message, result.provider_message_id, f"sms:{backend.alias}")
 
