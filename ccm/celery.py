@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "channels.tasks.messages_release_due",
         "schedule": crontab(minute="*"),
     },
+    # Every 10 seconds: status callbacks that are due (first attempts and retries).
+    "webhook-deliveries-send": {
+        "task": "channels.tasks.webhook_deliveries_send",
+        "schedule": 10.0,
+    },
     # Hourly (https://crontab.guru/#0_*_*_*_*): one print file of the real-time letters.
     "realtime-print-run": {
         "task": "channels.tasks.realtime_print_run",

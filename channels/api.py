@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 
 from ccm.idempotency import idempotent
 from channels import selectors, services
-from channels.models import Batch, Message
+from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
+from channels.services import callbacks
 from templates_store.models import Communication
 
 
@@ -179,7 +180,11 @@ class MessageCreateView(APIView):
         if communication is None:
             raise ValidationError({"communication": ["No communication with this key."]})
         try:
-            message = services.message_create(communication=communication, row=payload.validated_data["recipient"])
+            message = services.message_create(
+                communication=communication,
+                row=payload.validated_data["recipient"],
+                requested_by=request.user,  # type: ignore[arg-type]
+            )
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
         message.refresh_from_db()
@@ -190,3 +195,78 @@ class MessageDetailView(generics.RetrieveAPIView):
     required_permissions = {"GET": "channels.view_message"}
     serializer_class = MessageDetailSerializer
     queryset = Message.objects.select_related("customer", "version__communication").prefetch_related("events")
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "is_active", "created_at"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="endpoint.url", read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id", "url", "event_id", "event_type", "status", "attempts", "next_attempt_at",
+            "last_status_code", "last_error", "created_at", "delivered_at", "payload",
+        ]
+
+
+class WebhookEndpointListCreateView(APIView):
+    """The calling client's callback endpoints. Creating one returns its signing secret once."""
+
+    required_permissions = {"GET": "channels.view_batch", "POST": "channels.add_batch"}
+
+    @extend_schema(responses=WebhookEndpointSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        endpoints = WebhookEndpoint.objects.filter(owner=request.user)
+        return Response(WebhookEndpointSerializer(endpoints, many=True).data)
+
+    @extend_schema(
+        request=inline_serializer("WebhookEndpointCreate", {"url": serializers.URLField()}),
+        responses={201: inline_serializer("WebhookEndpointCreated", {
+            "id": serializers.IntegerField(), "url": serializers.URLField(), "secret": serializers.CharField(),
+        })},
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            endpoint = callbacks.webhook_endpoint_create(owner=request.user, url=str(request.data.get("url", "")))  # type: ignore[arg-type]
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return Response({"id": endpoint.pk, "url": endpoint.url, "secret": endpoint.secret}, status=201)
+
+
+class DeliveryPagination(CursorPagination):
+    ordering = "-created_at"
+
+
+class WebhookDeliveryListView(generics.ListAPIView):
+    """The calling client's callbacks; ``?status=dead`` is the dead-letter list."""
+
+    required_permissions = {"GET": "channels.view_batch"}
+    serializer_class = WebhookDeliverySerializer
+    pagination_class = DeliveryPagination
+
+    @extend_schema(parameters=[OpenApiParameter("status", enum=WebhookDelivery.Status.values)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        qs = WebhookDelivery.objects.filter(endpoint__owner=self.request.user).select_related("endpoint")
+        wanted = self.request.query_params.get("status")
+        return qs.filter(status=wanted) if wanted else qs
+
+
+class WebhookDeliveryRetryView(APIView):
+    required_permissions = {"POST": "channels.add_batch"}
+
+    @extend_schema(request=None, responses=WebhookDeliverySerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        delivery = get_object_or_404(WebhookDelivery, pk=pk, endpoint__owner=request.user)
+        try:
+            callbacks.webhook_delivery_retry(delivery=delivery)
+        except DjangoValidationError as exc:
+            return Response({"detail": exc.messages[0]}, status=status.HTTP_409_CONFLICT)
+        return Response(WebhookDeliverySerializer(delivery).data)

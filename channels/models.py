@@ -66,6 +66,10 @@ class Message(models.Model):
         "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
     )
     row_number = models.PositiveIntegerField(default=0)
+    # The API client that asked for a real-time message (batch messages: the batch's creator).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # The message whose permanent failure made this one (the next channel of the customer).
     fallback_of = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="fallback"
@@ -139,6 +143,50 @@ class PrintFile(models.Model):
     page_count = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by print_files_build on the instance it returns: the letters it contains.
+    message_ids: list[int]
 
     class Meta:
         ordering = ["created_at"]
+
+
+class WebhookEndpoint(models.Model):
+    """Where an API client wants message status callbacks (Standard Webhooks format)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    # "whsec_" + base64 key; shown once when the endpoint is created.
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, retried with backoff until delivered or dead."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        DEAD = "dead", _("Dead letter")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=50)
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")]

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from channels import services
+from channels.services import callbacks
 from channels.exceptions import DeliveryError
 
 
@@ -33,3 +34,8 @@ def realtime_print_run() -> None:
 @shared_task
 def messages_release_due() -> None:
     services.messages_release_due()
+
+
+@shared_task
+def webhook_deliveries_send() -> None:
+    callbacks.webhook_deliveries_send()

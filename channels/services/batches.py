@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channels.models import Batch, DeliveryEvent, Message
+from channels.selectors import batch_counts
+from channels.services.callbacks import callback_for_batch, callbacks_for_messages
 from channels.services.printing import print_files_build
 from channels.services.pacing import marketing_counts
 from channels.services.routing import RowError, Suppressed, data_validate, route_choose
@@ -233,8 +235,15 @@ def batch_finalize(*, batch_id: int) -> bool:
     if not claimed:
         return False
     batch = Batch.objects.get(pk=batch_id)
-    print_files_build(batch=batch)
+    print_file = print_files_build(batch=batch)
     Batch.objects.filter(pk=batch_id).update(status=Batch.Status.COMPLETED, finished_at=timezone.now())
+    batch.refresh_from_db()
+    if print_file is not None:
+        callbacks_for_messages(message_ids=print_file.message_ids)
+    callbacks_for_messages(
+        message_ids=Message.objects.filter(batch=batch, status=Message.Status.SUPPRESSED).values_list("id", flat=True)
+    )
+    callback_for_batch(batch=batch, counts=batch_counts(batch=batch))
     return True
 
 

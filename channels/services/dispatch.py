@@ -32,6 +32,7 @@ from channels.rate_limits import limiter
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
 from channels.services.batches import batch_finalize
 from channels.services.batches import available_channels, row_context
+from channels.services.callbacks import callbacks_for_messages
 from channels.services.pacing import quiet_until
 from channels.services.routing import RowError, Suppressed, route_choose
 from compliance.services import archive_record_create
@@ -236,6 +237,7 @@ def messages_send(*, message_ids: list[int]) -> None:
             email_connection.close()
         if sms_backend is not None:
             sms_backend.close()
+    callbacks_for_messages(message_ids=[m.pk for m in messages])
     for batch_id in {m.batch_id for m in messages if m.batch_id}:
         batch_finalize(batch_id=batch_id)
 

@@ -87,4 +87,5 @@ def print_files_build(*, batch: Batch | None) -> PrintFile | None:
             DeliveryEvent(message=m, kind=DeliveryEvent.Kind.PRINTED, detail={"print_file": print_file.pk})
             for m in letters
         )
+    print_file.message_ids = [m.pk for m in letters]
     return print_file

@@ -4,6 +4,7 @@ confirmation) without a batch, sent as soon as it is committed."""
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -14,7 +15,9 @@ from templates_store.models import Communication
 from templates_store.selectors import version_published
 
 
-def message_create(*, communication: Communication, row: Mapping[str, Any]) -> Message:
+def message_create(
+    *, communication: Communication, row: Mapping[str, Any], requested_by: AbstractBaseUser | None = None
+) -> Message:
     """Accept one message for the published version of ``communication`` and enqueue it.
 
     ``row`` has the shape of a batch row. Raises ValidationError keyed by the field.
@@ -31,6 +34,7 @@ def message_create(*, communication: Communication, row: Mapping[str, Any]) -> M
         )
     except RowError as exc:
         raise ValidationError({exc.field: exc.reason}) from exc
+    message.requested_by = requested_by  # type: ignore[assignment]
     with transaction.atomic():
         message.save()
         DeliveryEvent.objects.create(message=message, kind=DeliveryEvent.Kind.ACCEPTED)
