@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from ccm import api, views
+from channels.webhooks import sms as sms_webhooks
 
 api_urlpatterns = [
     path("", api.ApiRootView.as_view(), name="api-root"),
@@ -24,7 +25,11 @@ urlpatterns = [
     path("communications/", include("templates_store.urls")),
     path("batches/", include("channels.urls")),
     path("archive/", include("compliance.urls")),
+    path("mailbox/", include(("ccm.mailbox", "mailbox"))),
+    path("customers/", include("customers.urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
+    path("anymail/", include("anymail.urls")),
+    path("webhooks/sms/dlr/<str:token>/", sms_webhooks.sms_delivery_report, name="sms-dlr"),
 ]
 

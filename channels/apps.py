@@ -7,3 +7,7 @@ class ChannelsConfig(AppConfig):
     name = "channels"
     label = "channels"
     verbose_name = "Channels and dispatch"
+
+    def ready(self) -> None:
+        # Connects the receiver of django-anymail's tracking signal (ESP delivery events).
+        from channels.webhooks import anymail  # noqa: F401

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "anymail",
     "ccm",
     "customers",
     "templates_store",
@@ -222,6 +223,11 @@ CCM_RATE_LIMIT_REDIS_URL = env_str(
 )
 CCM_EMAIL_RATE_LIMIT = float(env_str("CCM_EMAIL_RATE_LIMIT", "0"))
 SMS_BACKENDS["default"]["RATE_LIMIT"] = float(env_str("CCM_SMS_RATE_LIMIT", "0"))
+# Shared secret in the SMS delivery-report URL (/webhooks/sms/dlr/<token>/); empty = off.
+CCM_SMS_DLR_TOKEN = env_str("CCM_SMS_DLR_TOKEN", "")
+# django-anymail: ESP credentials and the tracking webhooks' basic-auth secret.
+# https://anymail.dev/en/stable/installation/#configuring-tracking-and-inbound-webhooks
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", "")}
 # The local SMTP sink of `make run` keeps every email it receives here.
 CCM_MAILBOX_DIR = Path(env_str("CCM_MAILBOX_DIR", str(VAR_DIR / "mail")))
 

@@ -152,6 +152,8 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
         from_email=message.version.communication.brand.email_from,
         message_id=message.message_id,
     )
+    # ESPs (through anymail) echo this back in their tracking events.
+    email.metadata = {"ccm_message_id": str(message.pk)}  # type: ignore[attr-defined]
     _archive(message, rendered, email.as_bytes(), "message/rfc822", settings.EMAIL_BACKEND)
     Message.objects.filter(pk=message.pk).update(status=Status.SENDING)
     limiter().wait("email", settings.CCM_EMAIL_RATE_LIMIT)

@@ -1,0 +1,39 @@
+"""SMS delivery reports (DLR) from gateways.
+
+``GET or POST /webhooks/sms/dlr/<token>/?reference=...&status=...`` with the token of
+``CCM_SMS_DLR_TOKEN``; ``reference`` is the reference the platform gave the gateway (Kannel:
+put it in the dlr-url), ``status`` is delivered/failed (or Kannel's numeric DLR type:
+1 delivered, 2 failed, 16 rejected by the SMSC).
+"""
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.views.decorators.csrf import csrf_exempt
+
+from channels.models import DeliveryEvent, Message
+from channels.services.events import delivery_event_record
+
+STATUSES = {
+    "delivered": DeliveryEvent.Kind.DELIVERED, "1": DeliveryEvent.Kind.DELIVERED,
+    "failed": DeliveryEvent.Kind.FAILED, "2": DeliveryEvent.Kind.FAILED,
+    "rejected": DeliveryEvent.Kind.FAILED, "16": DeliveryEvent.Kind.FAILED,
+}
+
+
+@csrf_exempt
+def sms_delivery_report(request: HttpRequest, token: str) -> HttpResponse:
+    expected = settings.CCM_SMS_DLR_TOKEN
+    if not expected or not hmac.compare_digest(token, expected):
+        return HttpResponseNotFound()
+    params = request.POST if request.method == "POST" else request.GET
+    reference, status = params.get("reference", ""), params.get("status", "").lower()
+    if status not in STATUSES or not reference:
+        return HttpResponseBadRequest("reference and status (delivered or failed) are required")
+    message = Message.objects.filter(message_id=reference, channel="sms").first()
+    if message is None:
+        return HttpResponseNotFound("unknown reference")
+    delivery_event_record(message=message, kind=STATUSES[status],
+                          detail={"reason": params.get("error", ""), "gateway_status": status})
+    return HttpResponse("ok")
