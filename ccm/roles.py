@@ -24,7 +24,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "templates_store.change_templateversion",
         "templates_store.submit_templateversion",
         "templates_store.view_brand",
-        "customers.view_customer",
     ],
     APPROVER: [
         "templates_store.view_communication",

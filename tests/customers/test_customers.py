@@ -55,9 +55,15 @@ class CustomerApiTests:
         assert detail.status_code == 200
         assert detail.data["email"] == "x@example.org" and detail.data["timeline"] == []
 
-    def test_a_designer_cannot_change_customers(self):
+    def test_an_auditor_reads_customers_but_cannot_change_them(self):
         client = APIClient()
-        client.force_authenticate(UserFactory(roles=["designer"]))
+        client.force_authenticate(UserFactory(roles=["auditor"]))
         assert client.post("/api/customers", {"customers": [{"external_id": "X"}]}, format="json").status_code == 403
         CustomerFactory(external_id="Y")
         assert client.get("/api/customers/Y").status_code == 200
+
+    def test_designers_do_not_see_customers(self):
+        client = APIClient()
+        client.force_authenticate(UserFactory(roles=["designer"]))
+        CustomerFactory(external_id="Y")
+        assert client.get("/api/customers/Y").status_code == 403
