@@ -1,6 +1,16 @@
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
 
-from templates_store.models import Communication, TemplateVersion
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from templates_store.models import (
+    Channel,
+    Communication,
+    ReviewEvent,
+    TemplateVariant,
+    TemplateVersion,
+)
 
 
 def communication_list() -> QuerySet[Communication]:
@@ -28,3 +38,104 @@ def version_with_content(*, pk: int) -> TemplateVersion:
         .prefetch_related("variants", "events__actor")
         .get(pk=pk)
     )
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    communication: Communication
+    # (value, label) of the channels and the locale codes the latest version covers.
+    channels: tuple[tuple[str, str], ...]
+    locales: tuple[str, ...]
+    latest_number: int | None
+    latest_status: str
+    published_number: int | None
+    last_change: dt.datetime
+
+
+def communication_catalogue(
+    *, search: str = "", category: str = "", channel: str = ""
+) -> list[CatalogueRow]:
+    """The communication catalogue: what each communication covers (from its latest
+    version), which version is published, and when it last changed.
+
+    ``search`` matches key or name; ``channel`` keeps communications whose latest version
+    has content for that channel.
+    """
+    versions = TemplateVersion.objects.filter(communication=OuterRef("pk")).order_by("-number")
+    published = versions.filter(status=TemplateVersion.Status.PUBLISHED)
+    last_event = ReviewEvent.objects.filter(version__communication=OuterRef("pk")).order_by("-at")
+    queryset = Communication.objects.select_related("brand").annotate(
+        latest_version_id=Subquery(versions.values("pk")[:1]),
+        latest_number=Subquery(versions.values("number")[:1]),
+        latest_status=Subquery(versions.values("status")[:1]),
+        published_number=Subquery(published.values("number")[:1]),
+        last_change=Greatest(
+            "updated_at", Coalesce(Subquery(last_event.values("at")[:1]), "updated_at")
+        ),
+    )
+    if search.strip():
+        term = search.strip()
+        queryset = queryset.filter(Q(key__icontains=term) | Q(name__icontains=term))
+    if category:
+        queryset = queryset.filter(category=category)
+    if channel:
+        queryset = queryset.filter(
+            Exists(
+                TemplateVariant.objects.filter(
+                    version_id=OuterRef("latest_version_id"), channel=channel
+                )
+            )
+        )
+    communications = list(queryset)
+    covered: dict[int, list[tuple[str, str]]] = {}
+    for version_id, variant_channel, locale in TemplateVariant.objects.filter(
+        version_id__in=[c.latest_version_id for c in communications if c.latest_version_id]
+    ).values_list("version_id", "channel", "locale"):
+        covered.setdefault(version_id, []).append((variant_channel, locale))
+    rows = []
+    for communication in communications:
+        pairs = covered.get(communication.latest_version_id, [])
+        channel_values = {c for c, _ in pairs}
+        rows.append(
+            CatalogueRow(
+                communication=communication,
+                channels=tuple(
+                    (c.value, str(c.label)) for c in Channel if c.value in channel_values
+                ),
+                locales=tuple(sorted({locale for _, locale in pairs})),
+                latest_number=communication.latest_number,
+                latest_status=communication.latest_status or "",
+                published_number=communication.published_number,
+                last_change=communication.last_change,
+            )
+        )
+    return rows
+
+
+def communication_get(*, pk: int) -> Communication:
+    return Communication.objects.select_related("brand").get(pk=pk)
+
+
+def version_list_for_communication(*, communication: Communication) -> QuerySet[TemplateVersion]:
+    return (
+        TemplateVersion.objects.select_related("author", "approved_by")
+        .filter(communication=communication)
+        .order_by("-number")
+    )
+
+
+def version_compare_base(*, version: TemplateVersion) -> TemplateVersion | None:
+    """What an approver compares ``version`` with: the communication's published version
+    (another one than ``version`` itself), or None when nothing is published."""
+    return (
+        TemplateVersion.objects.select_related("communication__brand")
+        .prefetch_related("variants")
+        .filter(communication_id=version.communication_id, status=TemplateVersion.Status.PUBLISHED)
+        .exclude(pk=version.pk)
+        .first()
+    )
+
+
+def variants_by_key(*, version: TemplateVersion) -> dict[tuple[str, str], TemplateVariant]:
+    """The variants of ``version`` keyed by (channel, locale)."""
+    return {(v.channel, v.locale): v for v in version.variants.all()}

@@ -4,4 +4,30 @@ from templates_store import views
 
 app_name = "templates_store"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.communication_list, name="communication_list"),
+    path("new/", views.communication_create, name="communication_create"),
+    path("<int:pk>/", views.communication_detail, name="communication_detail"),
+    path("<int:pk>/versions/new/", views.version_create, name="version_create"),
+    path("versions/<int:pk>/", views.version_detail, name="version_detail"),
+    path("versions/<int:pk>/save/", views.version_save, name="version_save"),
+    path(
+        "versions/<int:pk>/variants/<str:channel>/<str:locale>/delete/",
+        views.variant_delete,
+        name="variant_delete",
+    ),
+    path("versions/<int:pk>/preview/", views.version_preview_live, name="version_preview_live"),
+    path(
+        "versions/<int:pk>/preview/letter.pdf",
+        views.version_preview_pdf,
+        name="version_preview_pdf",
+    ),
+    path("versions/<int:pk>/checks/", views.version_checks, name="version_checks"),
+    path("versions/<int:pk>/test-send/", views.version_test_send, name="version_test_send"),
+    path("versions/<int:pk>/submit/", views.version_submit, name="version_submit"),
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/approve/", views.version_approve, name="version_approve"),
+    path("reviews/<int:pk>/reject/", views.version_reject, name="version_reject"),
+    path("reviews/<int:pk>/publish/", views.version_publish, name="version_publish"),
+]
