@@ -58,6 +58,8 @@ class CommunicationForm(forms.ModelForm):
             "owner_team",
             "brand",
             "data_schema",
+            "sms_max_segments",
+            "letter_max_pages",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 

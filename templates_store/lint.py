@@ -16,15 +16,15 @@ from django.conf import settings
 from jinja2 import meta
 from pypdf import PdfReader
 
-from channels.rendering import HTML_ENV, TEXT_ENV, Recipient, RenderError, render, render_pdf
+from channels.rendering import HTML_ENV, TEXT_ENV, RenderError, render, render_pdf
 from templates_store.models import TemplateVariant, TemplateVersion
+from templates_store.previews import SAMPLE_RECIPIENT
 
 ERROR = "error"
 WARNING = "warning"
 # Names every template may use besides the communication's data.
 BUILTIN_NAMES = {"brand", "locale"}
 _INSECURE_LINK = re.compile(r"\bhttp://[^\s\"'<>]+", re.IGNORECASE)
-_SAMPLE_RECIPIENT = Recipient(name="Sample Recipient", address_lines=("1 Sample Street", "Sample Town"))
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _variant_issues(version: TemplateVersion, variant: TemplateVariant, known: s
     channel, locale = variant.channel, variant.locale
     issues = _undeclared(variant, known) if known is not None else []
     try:
-        rendered = render(version, channel, locale, version.sample_data, recipient=_SAMPLE_RECIPIENT)
+        rendered = render(version, channel, locale, version.sample_data, recipient=SAMPLE_RECIPIENT)
     except RenderError as exc:
         return [*issues, LintIssue(ERROR, channel, locale, exc.field, exc.message, exc.line)]
     communication = version.communication

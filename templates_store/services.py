@@ -35,9 +35,13 @@ def communication_create(
     description: str = "",
     owner_team: str = "",
     data_schema: dict[str, Any] | None = None,
+    sms_max_segments: int = 3,
+    letter_max_pages: int = 4,
 ) -> Communication:
     """Create a communication with an empty draft version 1."""
     communication = Communication(
+        sms_max_segments=sms_max_segments,
+        letter_max_pages=letter_max_pages,
         key=key,
         name=name,
         category=category,
