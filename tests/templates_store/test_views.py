@@ -115,6 +115,8 @@ class CommunicationCreateTests:
             "owner_team": "Cards",
             "brand": BrandFactory().pk,
             "data_schema": '{"type": "object", "required": ["first_name"]}',
+            "sms_max_segments": "2",
+            "letter_max_pages": "3",
         }
         return {**data, **overrides}
 
@@ -125,6 +127,7 @@ class CommunicationCreateTests:
         assert response.status_code == 302
         assert response["Location"] == url("communication_detail", communication.pk)
         assert communication.data_schema == {"type": "object", "required": ["first_name"]}
+        assert (communication.sms_max_segments, communication.letter_max_pages) == (2, 3)
         assert communication.versions.get().status == Status.DRAFT
 
     @pytest.mark.parametrize(
