@@ -1,8 +1,9 @@
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from channels.models import Batch, Message
+from channels.models import Batch, Message, PrintFile
+from templates_store.models import Communication, TemplateVersion
 
 
 def batch_counts(*, batch: Batch) -> dict[str, int]:
@@ -33,3 +34,31 @@ def batch_list() -> QuerySet[Batch]:
 def message_list(*, batch: Batch, status: str | None = None) -> QuerySet[Message]:
     qs = Message.objects.filter(batch=batch).select_related("customer")
     return qs.filter(status=status) if status else qs
+
+
+def batch_list_with_progress() -> QuerySet[Batch]:
+    """Batches, newest first, each annotated with ``accepted`` (messages created) and
+    ``done`` (messages in a final status)."""
+    return (
+        batch_list()
+        .annotate(
+            accepted=Count("messages"),
+            done=Count("messages", filter=Q(messages__status__in=Message.DONE_STATUSES)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def batch_get(*, pk: int) -> Batch:
+    return Batch.objects.select_related("communication", "version", "created_by").get(pk=pk)
+
+
+def print_file_list(*, batch: Batch) -> QuerySet[PrintFile]:
+    return PrintFile.objects.filter(batch=batch).order_by("created_at")
+
+
+def communications_with_published_version() -> QuerySet[Communication]:
+    """Communications a batch can be submitted for: those with a published version."""
+    return Communication.objects.filter(
+        versions__status=TemplateVersion.Status.PUBLISHED
+    ).order_by("name")

@@ -1,12 +1,28 @@
-from typing import Any
+import base64
+import datetime as dt
+import email
+import hashlib
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from typing import IO, Any
 
+from django.contrib.auth import get_user_model
+from django.core.files.storage import storages
 from django.db.models import Q, QuerySet
 
+from channels.sms_encoding import SmsInfo, sms_analyse
 from compliance.models import AccessLog, ArchiveEntry
+from compliance.services import artifact_read
 
 
 def archive_entry_search(
-    *, query: str = "", channel: str = "", batch: int | None = None, communication: str = "", is_test: bool | None = None
+    *,
+    query: str = "",
+    channel: str = "",
+    batch: int | None = None,
+    communication: str = "",
+    is_test: bool | None = None,
 ) -> QuerySet[ArchiveEntry]:
     """Archive entries matching every given criterion, newest first.
 
@@ -39,3 +55,135 @@ def archive_entry_get(*, pk: int) -> ArchiveEntry:
 
 def access_log_list(**filters: Any) -> QuerySet[AccessLog]:
     return AccessLog.objects.select_related("actor", "entry").filter(**filters)
+
+
+def archive_entries_between(
+    *,
+    entries: QuerySet[ArchiveEntry],
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[ArchiveEntry]:
+    """``entries`` archived on or after ``date_from`` and on or before ``date_to``."""
+    if date_from:
+        entries = entries.filter(created_at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(created_at__date__lte=date_to)
+    return entries
+
+
+def access_log_actors() -> QuerySet[Any]:
+    """The people who appear in the access log, by username."""
+    user_model = get_user_model()
+    actor_ids = AccessLog.objects.values("actor_id")
+    return user_model.objects.filter(pk__in=actor_ids).order_by(user_model.USERNAME_FIELD)
+
+
+def artifact_open(*, entry: ArchiveEntry) -> IO[bytes]:
+    """The stored artifact of ``entry``, opened for reading. Raises FileNotFoundError."""
+    return storages["archive"].open(entry.artifact_name, "rb")
+
+
+# Shown inside a sandboxed iframe: nothing may load from anywhere (no tracking pixel, no
+# remote font); inline styles and images embedded in the message still show.
+_EMAIL_DISPLAY_POLICY = (
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+    "img-src data:; style-src \'unsafe-inline\'; font-src data:\">\n"
+)
+EMAIL_HEADERS = (
+    "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "List-Unsubscribe",
+)
+
+
+@dataclass(frozen=True)
+class EmailArtifact:
+    """An archived email as parsed from its RFC 822 bytes."""
+
+    headers: list[tuple[str, str]]
+    subject: str
+    html: str
+    text: str
+    attachments: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def html_for_display(self) -> str:
+        """The HTML part for an ``<iframe sandbox srcdoc>``, with a policy that blocks
+        every remote load; the archived bytes are unchanged."""
+        return _EMAIL_DISPLAY_POLICY + self.html if self.html else ""
+
+
+@dataclass(frozen=True)
+class ArtifactContent:
+    """What the archive holds for an entry, and whether it is still the same bytes."""
+
+    found: bool
+    sha256: str = ""
+    size: int = 0
+    email: EmailArtifact | None = None
+    sms_text: str = ""
+    sms: SmsInfo | None = None
+    problem: str = ""
+
+    @property
+    def matches(self) -> bool:
+        return self.found and not self.problem
+
+
+def _inline_images(message: EmailMessage) -> dict[str, str]:
+    images = {}
+    for part in message.walk():
+        content_id = part.get("Content-ID")
+        if content_id and part.get_content_maintype() == "image":
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                continue
+            encoded = base64.b64encode(payload).decode("ascii")
+            images[content_id.strip("<>")] = f"data:{part.get_content_type()};base64,{encoded}"
+    return images
+
+
+def _part_size(part: Any) -> int:
+    payload = part.get_payload(decode=True)
+    return len(payload) if isinstance(payload, bytes) else 0
+
+
+def email_artifact_parse(content: bytes) -> EmailArtifact:
+    """Headers, HTML and text parts of RFC 822 bytes; images sent inline (``cid:``) are
+    embedded so that they show without any request."""
+    message = email.message_from_bytes(content, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    html_part = message.get_body(preferencelist=("html",))
+    text_part = message.get_body(preferencelist=("plain",))
+    html = html_part.get_content() if html_part is not None else ""
+    for content_id, data_uri in _inline_images(message).items():
+        html = html.replace(f"cid:{content_id}", data_uri)
+    attachments = [
+        (part.get_filename() or "", part.get_content_type(), _part_size(part))
+        for part in message.iter_attachments()
+    ]
+    return EmailArtifact(
+        headers=[(name, str(message[name])) for name in EMAIL_HEADERS if message[name] is not None],
+        subject=str(message["Subject"] or ""),
+        html=html,
+        text=text_part.get_content() if text_part is not None else "",
+        attachments=attachments,
+    )
+
+
+def archive_entry_artifact(*, entry: ArchiveEntry) -> ArtifactContent:
+    """Read the entry's artifact, recompute its sha256 and parse it for display: an
+    email's headers and parts, an SMS's text with its encoding and segments. Reads only."""
+    try:
+        content = artifact_read(entry=entry)
+    except FileNotFoundError:
+        return ArtifactContent(found=False, problem="missing")
+    digest = hashlib.sha256(content).hexdigest()
+    problem = "" if digest == entry.artifact_sha256 else "sha256"
+    base: dict[str, Any] = {
+        "found": True, "sha256": digest, "size": len(content), "problem": problem,
+    }
+    if entry.content_type == "message/rfc822":
+        return ArtifactContent(**base, email=email_artifact_parse(content))
+    if entry.content_type.startswith("text/"):
+        text = content.decode("utf-8", errors="replace")
+        return ArtifactContent(**base, sms_text=text, sms=sms_analyse(text))
+    return ArtifactContent(**base)
