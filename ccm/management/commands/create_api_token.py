@@ -1,0 +1,37 @@
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from ccm.services import api_token_create
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a user and print its secret (shown only this once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument(
+            "--name", required=True, help="What the token is for, e.g. 'billing system'."
+        )
+        parser.add_argument("--days", type=int, help="Expire the token after this many days.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        try:
+            user = User.objects.get(**{User.USERNAME_FIELD: options["username"]})
+        except User.DoesNotExist as exc:
+            raise CommandError(f"No user {options['username']!r}.") from exc
+        days = options["days"]
+        if days is not None and days < 1:
+            raise CommandError("--days must be at least 1.")
+        expires_at = timezone.now() + timedelta(days=days) if days else None
+        token, secret = api_token_create(user=user, name=options["name"], expires_at=expires_at)
+        expiry = f"expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else "does not expire"
+        self.stderr.write(
+            f"Token {token.name!r} for {options['username']} ({expiry}). "
+            "Keep the secret now: it cannot be shown again."
+        )
+        self.stdout.write(secret)
