@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ccm.models import IdempotencyKey
+from ccm.request_bodies import body_spool, is_streamed
 
 HEADER = "Idempotency-Key"
 
@@ -28,7 +29,8 @@ HEADER = "Idempotency-Key"
 def _fingerprint(request: Request) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode())
-    digest.update(request.body)
+    # A streamed body (CSV, JSON Lines) is hashed while it is spooled, never loaded whole.
+    digest.update(body_spool(request).sha256.encode() if is_streamed(request) else request.body)
     return digest.hexdigest()
 
 

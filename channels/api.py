@@ -13,9 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ccm.idempotency import idempotent
+from ccm.request_bodies import body_spool, is_streamed
 from channels import selectors, services
 from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
-from channels.services import callbacks
+from channels.services import callbacks, uploads
 from templates_store.models import Communication
 
 
@@ -35,6 +36,13 @@ class BatchCreateSerializer(serializers.Serializer):
     # Rows are validated one by one by the service so that a bad row is reported, not fatal.
     recipients = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
     send_at = serializers.DateTimeField(required=False, help_text="Scheduled send: nothing goes before this time.")
+
+
+class BatchStreamParamsSerializer(serializers.Serializer):
+    """Query parameters of a CSV or JSON Lines batch body."""
+
+    communication = serializers.SlugField()
+    send_at = serializers.DateTimeField(required=False)
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -79,30 +87,61 @@ class BatchListCreateView(APIView):
         return paginator.get_paginated_response(data)
 
     @extend_schema(
-        request=BatchCreateSerializer,
+        request={
+            "application/json": BatchCreateSerializer,
+            "text/csv": {"type": "string", "description": "Header row, then one recipient a row; "
+                         "contact columns customer_id, name, email, phone, address, locale, channel; "
+                         "every other column (or data.<field>) is template data."},
+            "application/x-ndjson": {"type": "string", "description": "One recipient object a line."},
+        },
         responses={202: BatchSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
-                                     description="Same key + same body replays the first answer.")],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
+                             description="Same key + same body replays the first answer."),
+            OpenApiParameter("communication", description="With a CSV or JSON Lines body: the communication key."),
+            OpenApiParameter("send_at", description="With a CSV or JSON Lines body: scheduled send time."),
+        ],
     )
     @idempotent
     def post(self, request: Request) -> Response:
-        payload = BatchCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        communication = Communication.objects.filter(key=payload.validated_data["communication"]).first()
-        if communication is None:
-            raise ValidationError({"communication": ["No communication with this key."]})
+        if is_streamed(request):
+            # CSV or JSON Lines: the communication comes in the query string, the rows
+            # are read from the spooled body one at a time.
+            payload = BatchStreamParamsSerializer(data=request.query_params)
+            payload.is_valid(raise_exception=True)
+            communication = self._communication(payload.validated_data["communication"])
+            content_type = (request.content_type or "").split(";")[0].strip().lower()
+            rows = uploads.upload_rows(
+                file=body_spool(request).file,
+                format=uploads.CSV if content_type == "text/csv" else uploads.JSONL,
+                schema=communication.data_schema,
+            )
+        else:
+            payload = BatchCreateSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            communication = self._communication(payload.validated_data["communication"])
+            rows = payload.validated_data["recipients"]
         try:
             batch = services.batch_create(
                 communication=communication,
-                rows=payload.validated_data["recipients"],
+                rows=rows,
                 created_by=request.user,  # type: ignore[arg-type]
                 source="api",
                 send_at=payload.validated_data.get("send_at"),
             )
+        except uploads.UploadError as exc:
+            raise ValidationError({"body": [str(exc)]}) from exc
         except DjangoValidationError as exc:
             raise ValidationError({"communication": exc.messages}) from exc
         body = BatchSerializer(batch, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @staticmethod
+    def _communication(key: str) -> Communication:
+        communication = Communication.objects.filter(key=key).first()
+        if communication is None:
+            raise ValidationError({"communication": ["No communication with this key."]})
+        return communication
 
 
 class BatchDetailView(generics.RetrieveAPIView):
