@@ -4,6 +4,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ccm.mailbox import mailbox_enabled
+
 # (label, url name, permission needed to see it). A page's view checks the same permission.
 NAVIGATION = [
     (_("Communications"), "templates_store:communication_list", "templates_store.view_communication"),
@@ -24,5 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user.has_perm(perm):
             url = reverse(url_name)
             items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    if mailbox_enabled():
+        url = reverse("mailbox:list")
+        items.append({"label": _("Mailbox"), "url": url, "active": request.path.startswith(url)})
     roles = [g.name for g in user.groups.all()]
     return {"nav_items": items, "user_roles": roles}

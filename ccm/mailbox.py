@@ -224,8 +224,12 @@ def _header_value(value: Any) -> str:
 # VIEWS --------------------------------------------------------------------------------
 
 
+def mailbox_enabled() -> bool:
+    return bool(settings.DEBUG or settings.CCM_MAILBOX_ENABLED)
+
+
 def _require_enabled() -> None:
-    if not (settings.DEBUG or getattr(settings, "CCM_MAILBOX_ENABLED", False)):
+    if not mailbox_enabled():
         raise Http404("The mailbox is only available in development.")
 
 

@@ -1,5 +1,6 @@
 import hashlib
 import json
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -28,12 +29,18 @@ class Brand(models.Model):
         max_length=200, default="'Noto Sans', 'Noto Sans CJK JP', sans-serif", validators=[font_stack]
     )
     email_from = models.EmailField()
+    email_from_name = models.CharField(max_length=100, blank=True, help_text=_("Sender name shown in inboxes."))
     sms_sender = models.CharField(max_length=11, help_text=_("Alphanumeric sender id, 11 characters at most."))
     return_address = models.TextField(help_text=_("Sender line printed above the letter's address window."))
     footer_text = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def email_sender(self) -> str:
+        """The From header: "Name <address>", encoded by the mail layer when not ASCII."""
+        return formataddr((self.email_from_name, self.email_from)) if self.email_from_name else self.email_from
 
 
 class Communication(models.Model):

@@ -29,6 +29,7 @@ BRAND: dict[str, str] = {
     "primary_color": "#0b5d4b",
     "text_color": "#1f2933",
     "email_from": "billing@northwind-energy.example",
+    "email_from_name": "Northwind Energy",
     "sms_sender": "Northwind",
     "return_address": "Northwind Energy Ltd\nPO Box 4120\nLeeds LS1 9ZZ\nUnited Kingdom",
     "footer_text": (

@@ -82,6 +82,10 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share the file: take the write lock when a transaction starts
+    # and wait for it, rather than failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 
 # AUTH ---------------------------------------------------------------------------------
 LOGIN_URL = "login"
@@ -230,6 +234,8 @@ CCM_SMS_DLR_TOKEN = env_str("CCM_SMS_DLR_TOKEN", "")
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", "")}
 # The local SMTP sink of `make run` keeps every email it receives here.
 CCM_MAILBOX_DIR = Path(env_str("CCM_MAILBOX_DIR", str(VAR_DIR / "mail")))
+# The /mailbox/ page showing that folder: on with DEBUG, or with this (e.g. on staging).
+CCM_MAILBOX_ENABLED = env_bool("CCM_MAILBOX_ENABLED", False)
 
 # COMPLIANCE ---------------------------------------------------------------------------
 # Years an archive entry is kept, per communication category; the longest applicable wins.

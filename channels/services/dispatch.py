@@ -149,7 +149,7 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
         rendered=rendered,
         to=message.recipient,
         to_name=message.recipient_name,
-        from_email=message.version.communication.brand.email_from,
+        from_email=message.version.communication.brand.email_sender,
         message_id=message.message_id,
     )
     # ESPs (through anymail) echo this back in their tracking events.

@@ -31,7 +31,7 @@ def version_test_send(
     brand = version.communication.brand
     if channel == "email":
         email = email_build(
-            rendered=rendered, to=to, to_name=to_name, from_email=brand.email_from, message_id=message_id,
+            rendered=rendered, to=to, to_name=to_name, from_email=brand.email_sender, message_id=message_id,
             extra_headers={"X-CCM-Test": "true"},
         )
         content, content_type = email.as_bytes(), "message/rfc822"

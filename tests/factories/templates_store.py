@@ -23,7 +23,8 @@ class BrandFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = "Acme Energy"
-    email_from = "Acme Energy <billing@acme.example>"
+    email_from = "billing@acme.example"
+    email_from_name = "Acme Energy"
     sms_sender = "AcmeEnergy"
     return_address = "Acme Energy\n1 Power Lane\nLeeds LS1 1AA"
     footer_text = "Acme Energy Ltd, registered in England no. 0000000."

@@ -57,7 +57,10 @@ class Command(BaseCommand):
         quiet = settings.CCM_QUIET_HOURS
         channels = [c for c in quiet["channels"] if c in ("email", "sms", "print")]
         if not channels or quiet["start"] == quiet["end"]:
-            return []
+            return [
+                "  Quiet hours are off here, so the demo batch completes at any hour.",
+                "  To hold SMS at night in each recipient's time zone: CCM_QUIET_HOURS_CHANNELS=sms make run",
+            ]
         return [
             f"  Quiet hours: {', '.join(channels)} to a recipient whose local time is between "
             f"{quiet['start']} and {quiet['end']} waits until {quiet['end']} there,",
