@@ -29,15 +29,24 @@ def run(compare: Callable[..., str]) -> str:
     def project() -> int:
         for _ in range(BATCH):
             render_content(
-                channel="email", locale="en", brand=brand, subject="Your bill", body_html=BODY,
-                body_text=TEXT, data=DATA,
+                channel="email",
+                locale="en",
+                brand=brand,
+                subject="Your bill",
+                body_html=BODY,
+                body_text=TEXT,
+                data=DATA,
             )
         return BATCH
 
     env = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(LAYOUTS_DIR))
     env.filters["css"] = Markup
     text_env = jinja2.Environment(autoescape=False)
-    body_t, text_t, layout = env.from_string(BODY), text_env.from_string(TEXT), env.get_template("email.html")
+    body_t, text_t, layout = (
+        env.from_string(BODY),
+        text_env.from_string(TEXT),
+        env.get_template("email.html"),
+    )
 
     def bare() -> int:
         for _ in range(BATCH):

@@ -39,7 +39,8 @@ def compare(name: str, project: Callable[[], int], bare: Callable[[], int], roun
     ratios = [p / b for p, b in zip(project_rates, bare_rates, strict=True)]
     return (
         f"{name}: ratio {statistics.median(ratios):.2f} "
-        f"(project {statistics.median(project_rates):,.0f}/s, bare {statistics.median(bare_rates):,.0f}/s)"
+        f"(project {statistics.median(project_rates):,.0f}/s, "
+        f"bare {statistics.median(bare_rates):,.0f}/s)"
     )
 
 

@@ -8,7 +8,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created with `manage.py create_api_token` (the secret is shown once);
     here they can be looked at and revoked."""
 
-    list_display = ["name", "user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     readonly_fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at"]
     fields = [*readonly_fields, "expires_at", "revoked_at"]
 

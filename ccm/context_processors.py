@@ -8,7 +8,11 @@ from ccm.mailbox import mailbox_enabled
 
 # (label, url name, permission needed to see it). A page's view checks the same permission.
 NAVIGATION = [
-    (_("Communications"), "templates_store:communication_list", "templates_store.view_communication"),
+    (
+        _("Communications"),
+        "templates_store:communication_list",
+        "templates_store.view_communication",
+    ),
     (_("Reviews"), "templates_store:review_list", "templates_store.review_templateversion"),
     (_("Batches"), "channels:batch_list", "channels.view_batch"),
     (_("Customers"), "customers:customer_list", "customers.view_customer"),

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ccm.models import IdempotencyKey
+from ccm.permissions import request_user
 from ccm.request_bodies import body_spool, is_streamed
 
 HEADER = "Idempotency-Key"
@@ -28,7 +29,9 @@ HEADER = "Idempotency-Key"
 
 def _fingerprint(request: Request) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode())
+    digest.update(
+        f"{request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode()
+    )
     # A streamed body (CSV, JSON Lines) is hashed while it is spooled, never loaded whole.
     digest.update(body_spool(request).sha256.encode() if is_streamed(request) else request.body)
     return digest.hexdigest()
@@ -50,12 +53,16 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             return _problem(400, f"{HEADER} is longer than 255 characters.")
         fingerprint = _fingerprint(request)
         ttl = timedelta(hours=settings.CCM_IDEMPOTENCY_TTL_HOURS)
-        IdempotencyKey.objects.filter(user=request.user, key=key, created_at__lt=timezone.now() - ttl).delete()
+        IdempotencyKey.objects.filter(
+            user=request_user(request), key=key, created_at__lt=timezone.now() - ttl
+        ).delete()
         try:
             with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=request.user, key=key, fingerprint=fingerprint)
+                record = IdempotencyKey.objects.create(
+                    user=request_user(request), key=key, fingerprint=fingerprint
+                )
         except IntegrityError:
-            existing = IdempotencyKey.objects.get(user=request.user, key=key)
+            existing = IdempotencyKey.objects.get(user=request_user(request), key=key)
             if existing.fingerprint != fingerprint:
                 return _problem(422, f"This {HEADER} was used with a different request.")
             if existing.status_code is None:

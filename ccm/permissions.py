@@ -1,5 +1,7 @@
 from typing import Any
 
+from django.contrib.auth.models import User
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -20,3 +22,11 @@ class RolePermission(BasePermission):
         if perm is None:
             return False
         return request.user.has_perm(perm)
+
+
+def request_user(request: Request) -> User:
+    """The user of a request that RolePermission let through (always authenticated)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user

@@ -8,7 +8,12 @@ from typing import IO, Any
 _CHUNK = 1024 * 1024
 # In memory up to this size, then on disk.
 _SPOOL_MAX = 8 * 1024 * 1024
-STREAMED_TYPES = {"text/csv", "application/x-ndjson", "application/jsonl", "application/x-jsonlines"}
+STREAMED_TYPES = {
+    "text/csv",
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+}
 
 
 class SpooledBody:

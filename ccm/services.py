@@ -1,12 +1,12 @@
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from ccm.models import ApiToken
 
 
 def api_token_create(
-    *, user: AbstractBaseUser, name: str, expires_at: datetime | None = None
+    *, user: User, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns it and the secret, which is shown only once."""
     key = ApiToken.generate_key()

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from ccm import api, views
 from channels.webhooks import sms as sms_webhooks
 
-api_urlpatterns = [
+api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", api.ApiRootView.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -32,4 +32,3 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),
     path("webhooks/sms/dlr/<str:token>/", sms_webhooks.sms_delivery_report, name="sms-dlr"),
 ]
-

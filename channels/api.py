@@ -1,5 +1,7 @@
 """REST API for batches and their messages."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ccm.idempotency import idempotent
+from ccm.permissions import request_user
 from ccm.request_bodies import body_spool, is_streamed
 from channels import selectors, services
 from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
@@ -20,22 +23,15 @@ from channels.services import callbacks, uploads
 from templates_store.models import Communication
 
 
-class RecipientRowSerializer(serializers.Serializer):
-    customer_id = serializers.CharField(required=False, help_text="External id of a known customer.")
-    name = serializers.CharField(required=False)
-    email = serializers.CharField(required=False)
-    phone = serializers.CharField(required=False, help_text="E.164, e.g. +447700900123")
-    address = serializers.CharField(required=False, help_text="Postal address, one line per line.")
-    locale = serializers.CharField(required=False)
-    channel = serializers.ChoiceField(choices=["email", "sms", "print"], required=False)
-    data = serializers.DictField(required=False, help_text="Fields the communication's templates use.")
-
-
 class BatchCreateSerializer(serializers.Serializer):
-    communication = serializers.SlugField(help_text="Key of a communication with a published version.")
+    communication = serializers.SlugField(
+        help_text="Key of a communication with a published version."
+    )
     # Rows are validated one by one by the service so that a bad row is reported, not fatal.
     recipients = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
-    send_at = serializers.DateTimeField(required=False, help_text="Scheduled send: nothing goes before this time.")
+    send_at = serializers.DateTimeField(
+        required=False, help_text="Scheduled send: nothing goes before this time."
+    )
 
 
 class BatchStreamParamsSerializer(serializers.Serializer):
@@ -46,7 +42,9 @@ class BatchStreamParamsSerializer(serializers.Serializer):
 
 
 class BatchSerializer(serializers.ModelSerializer):
-    communication = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    communication: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True
+    )
     version = serializers.IntegerField(source="version.number", read_only=True)
     progress = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="api-batch-detail")
@@ -54,8 +52,18 @@ class BatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = Batch
         fields = [
-            "id", "url", "communication", "version", "status", "source", "send_at", "total_rows",
-            "rejected_rows", "progress", "created_at", "finished_at",
+            "id",
+            "url",
+            "communication",
+            "version",
+            "status",
+            "source",
+            "send_at",
+            "total_rows",
+            "rejected_rows",
+            "progress",
+            "created_at",
+            "finished_at",
         ]
 
     def get_progress(self, batch: Batch) -> dict[str, Any]:
@@ -63,13 +71,26 @@ class BatchSerializer(serializers.ModelSerializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    customer = serializers.SlugRelatedField(slug_field="external_id", read_only=True)
+    customer: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="external_id", read_only=True
+    )
 
     class Meta:
         model = Message
         fields = [
-            "id", "row_number", "customer", "channel", "locale", "recipient", "status",
-            "attempts", "last_error", "message_id", "provider_message_id", "sent_at", "updated_at",
+            "id",
+            "row_number",
+            "customer",
+            "channel",
+            "locale",
+            "recipient",
+            "status",
+            "attempts",
+            "last_error",
+            "message_id",
+            "provider_message_id",
+            "sent_at",
+            "updated_at",
         ]
 
 
@@ -89,17 +110,31 @@ class BatchListCreateView(APIView):
     @extend_schema(
         request={
             "application/json": BatchCreateSerializer,
-            "text/csv": {"type": "string", "description": "Header row, then one recipient a row; "
-                         "contact columns customer_id, name, email, phone, address, locale, channel; "
-                         "every other column (or data.<field>) is template data."},
-            "application/x-ndjson": {"type": "string", "description": "One recipient object a line."},
+            "text/csv": {
+                "type": "string",
+                "description": "Header row, then one recipient a row; "
+                "contact columns customer_id, name, email, phone, address, locale, channel; "
+                "every other column (or data.<field>) is template data.",
+            },
+            "application/x-ndjson": {
+                "type": "string",
+                "description": "One recipient object a line.",
+            },
         },
         responses={202: BatchSerializer},
         parameters=[
-            OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
-                             description="Same key + same body replays the first answer."),
-            OpenApiParameter("communication", description="With a CSV or JSON Lines body: the communication key."),
-            OpenApiParameter("send_at", description="With a CSV or JSON Lines body: scheduled send time."),
+            OpenApiParameter(
+                "Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Same key + same body replays the first answer.",
+            ),
+            OpenApiParameter(
+                "communication", description="With a CSV or JSON Lines body: the communication key."
+            ),
+            OpenApiParameter(
+                "send_at", description="With a CSV or JSON Lines body: scheduled send time."
+            ),
         ],
     )
     @idempotent
@@ -107,9 +142,10 @@ class BatchListCreateView(APIView):
         if is_streamed(request):
             # CSV or JSON Lines: the communication comes in the query string, the rows
             # are read from the spooled body one at a time.
-            payload = BatchStreamParamsSerializer(data=request.query_params)
-            payload.is_valid(raise_exception=True)
-            communication = self._communication(payload.validated_data["communication"])
+            params = BatchStreamParamsSerializer(data=request.query_params)
+            params.is_valid(raise_exception=True)
+            values = params.validated_data
+            communication = self._communication(values["communication"])
             content_type = (request.content_type or "").split(";")[0].strip().lower()
             rows = uploads.upload_rows(
                 file=body_spool(request).file,
@@ -119,15 +155,16 @@ class BatchListCreateView(APIView):
         else:
             payload = BatchCreateSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
-            communication = self._communication(payload.validated_data["communication"])
-            rows = payload.validated_data["recipients"]
+            values = payload.validated_data
+            communication = self._communication(values["communication"])
+            rows = values["recipients"]
         try:
             batch = services.batch_create(
                 communication=communication,
                 rows=rows,
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request_user(request),
                 source="api",
-                send_at=payload.validated_data.get("send_at"),
+                send_at=values.get("send_at"),
             )
         except uploads.UploadError as exc:
             raise ValidationError({"body": [str(exc)]}) from exc
@@ -181,17 +218,23 @@ class BatchMessageListView(generics.ListAPIView):
         batch = get_object_or_404(Batch, pk=self.kwargs["pk"])
         wanted = self.request.query_params.get("status")
         if wanted and wanted not in Message.Status.values:
-            raise ValidationError({"status": [f"Unknown status; one of {', '.join(Message.Status.values)}."]})
+            raise ValidationError(
+                {"status": [f"Unknown status; one of {', '.join(Message.Status.values)}."]}
+            )
         return selectors.message_list(batch=batch, status=wanted)
 
 
 class MessageCreateSerializer(serializers.Serializer):
-    communication = serializers.SlugField(help_text="Key of a communication with a published version.")
+    communication = serializers.SlugField(
+        help_text="Key of a communication with a published version."
+    )
     recipient = serializers.JSONField(help_text="One recipient row, as in a batch.")
 
 
 class MessageDetailSerializer(MessageSerializer):
-    communication = serializers.SlugRelatedField(source="version.communication", slug_field="key", read_only=True)
+    communication: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        source="version.communication", slug_field="key", read_only=True
+    )
     events = serializers.SerializerMethodField()
 
     class Meta(MessageSerializer.Meta):
@@ -209,23 +252,29 @@ class MessageCreateView(APIView):
     @extend_schema(
         request=MessageCreateSerializer,
         responses={202: MessageDetailSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=False)
+        ],
     )
     @idempotent
     def post(self, request: Request) -> Response:
         payload = MessageCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        communication = Communication.objects.filter(key=payload.validated_data["communication"]).first()
+        communication = Communication.objects.filter(
+            key=payload.validated_data["communication"]
+        ).first()
         if communication is None:
             raise ValidationError({"communication": ["No communication with this key."]})
         try:
             message = services.message_create(
                 communication=communication,
                 row=payload.validated_data["recipient"],
-                requested_by=request.user,  # type: ignore[arg-type]
+                requested_by=request_user(request),
             )
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from exc
         message.refresh_from_db()
         return Response(MessageDetailSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
@@ -233,7 +282,9 @@ class MessageCreateView(APIView):
 class MessageDetailView(generics.RetrieveAPIView):
     required_permissions = {"GET": "channels.view_message"}
     serializer_class = MessageDetailSerializer
-    queryset = Message.objects.select_related("customer", "version__communication").prefetch_related("events")
+    queryset = Message.objects.select_related(
+        "customer", "version__communication"
+    ).prefetch_related("events")
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -248,9 +299,23 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [
-            "id", "url", "event_id", "event_type", "status", "attempts", "next_attempt_at",
-            "last_status_code", "last_error", "created_at", "delivered_at", "payload",
+            "id",
+            "url",
+            "event_id",
+            "event_type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+            "payload",
         ]
+
+
+class WebhookEndpointCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
 
 
 class WebhookEndpointListCreateView(APIView):
@@ -260,21 +325,34 @@ class WebhookEndpointListCreateView(APIView):
 
     @extend_schema(responses=WebhookEndpointSerializer(many=True))
     def get(self, request: Request) -> Response:
-        endpoints = WebhookEndpoint.objects.filter(owner=request.user)
+        endpoints = WebhookEndpoint.objects.filter(owner=request_user(request))
         return Response(WebhookEndpointSerializer(endpoints, many=True).data)
 
     @extend_schema(
-        request=inline_serializer("WebhookEndpointCreate", {"url": serializers.URLField()}),
-        responses={201: inline_serializer("WebhookEndpointCreated", {
-            "id": serializers.IntegerField(), "url": serializers.URLField(), "secret": serializers.CharField(),
-        })},
+        request=WebhookEndpointCreateSerializer,
+        responses={
+            201: inline_serializer(
+                "WebhookEndpointCreated",
+                {
+                    "id": serializers.IntegerField(),
+                    "url": serializers.URLField(),
+                    "secret": serializers.CharField(),
+                },
+            )
+        },
     )
     def post(self, request: Request) -> Response:
+        payload = WebhookEndpointCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
         try:
-            endpoint = callbacks.webhook_endpoint_create(owner=request.user, url=str(request.data.get("url", "")))  # type: ignore[arg-type]
+            endpoint = callbacks.webhook_endpoint_create(
+                owner=request_user(request), url=payload.validated_data["url"]
+            )
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
-        return Response({"id": endpoint.pk, "url": endpoint.url, "secret": endpoint.secret}, status=201)
+        return Response(
+            {"id": endpoint.pk, "url": endpoint.url, "secret": endpoint.secret}, status=201
+        )
 
 
 class DeliveryPagination(CursorPagination):
@@ -293,7 +371,9 @@ class WebhookDeliveryListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        qs = WebhookDelivery.objects.filter(endpoint__owner=self.request.user).select_related("endpoint")
+        qs = WebhookDelivery.objects.filter(
+            endpoint__owner=request_user(self.request)
+        ).select_related("endpoint")
         wanted = self.request.query_params.get("status")
         return qs.filter(status=wanted) if wanted else qs
 
@@ -303,7 +383,7 @@ class WebhookDeliveryRetryView(APIView):
 
     @extend_schema(request=None, responses=WebhookDeliverySerializer)
     def post(self, request: Request, pk: int) -> Response:
-        delivery = get_object_or_404(WebhookDelivery, pk=pk, endpoint__owner=request.user)
+        delivery = get_object_or_404(WebhookDelivery, pk=pk, endpoint__owner=request_user(request))
         try:
             callbacks.webhook_delivery_retry(delivery=delivery)
         except DjangoValidationError as exc:

@@ -21,7 +21,9 @@ class Batch(models.Model):
         "templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="batches"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     source = models.CharField(max_length=20, default="api")
     total_rows = models.PositiveIntegerField(default=0)
     # Nothing is sent before this time (a scheduled send); null means at once.
@@ -58,12 +60,26 @@ class Message(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     CLAIMED_STATUSES = (Status.RENDERING, Status.SENDING)
-    DONE_STATUSES = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.SUPPRESSED, Status.CANCELLED)
+    DONE_STATUSES = (
+        Status.SENT,
+        Status.DELIVERED,
+        Status.FAILED,
+        Status.SUPPRESSED,
+        Status.CANCELLED,
+    )
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="messages", null=True, blank=True)
-    version = models.ForeignKey("templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="messages", null=True, blank=True
+    )
+    version = models.ForeignKey(
+        "templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="+"
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
     )
     row_number = models.PositiveIntegerField(default=0)
     # The API client that asked for a real-time message (batch messages: the batch's creator).
@@ -135,12 +151,17 @@ class DeliveryEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} of message {self.message_id}"
+
 
 class PrintFile(models.Model):
     """One merged PDF of a batch's letters plus its manifest, for the print vendor."""
 
     # Null for the print run of real-time (batch-less) letters.
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="print_files", null=True, blank=True)
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="print_files", null=True, blank=True
+    )
     backend = models.CharField(max_length=50, default="default")
     pdf_name = models.CharField(max_length=500)
     manifest_name = models.CharField(max_length=500)
@@ -154,11 +175,16 @@ class PrintFile(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self) -> str:
+        return self.pdf_name
+
 
 class WebhookEndpoint(models.Model):
     """Where an API client wants message status callbacks (Standard Webhooks format)."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
     url = models.URLField(max_length=500)
     # "whsec_" + base64 key; shown once when the endpoint is created.
     secret = models.CharField(max_length=100)
@@ -180,7 +206,9 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         DEAD = "dead", _("Dead letter")
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event_id = models.CharField(max_length=64, unique=True)
     event_type = models.CharField(max_length=50)
     payload = models.JSONField()
@@ -195,3 +223,6 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} ({self.status})"

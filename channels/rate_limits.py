@@ -63,3 +63,9 @@ def limiter() -> RateLimiter:
     if _limiter is None:
         _limiter = RateLimiter(settings.CCM_RATE_LIMIT_REDIS_URL or None)
     return _limiter
+
+
+def backend_rate_limit(alias: str) -> float:
+    """Messages a second allowed for SMS backend ``alias`` (0: unlimited)."""
+    configured: dict[str, Any] = settings.SMS_BACKENDS[alias]
+    return float(configured.get("RATE_LIMIT") or 0)

@@ -79,7 +79,11 @@ def _as_date(value: Any) -> dt.date | dt.datetime:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.datetime.fromisoformat(str(value)) if "T" in str(value) else dt.date.fromisoformat(str(value))
+        return (
+            dt.datetime.fromisoformat(str(value))
+            if "T" in str(value)
+            else dt.date.fromisoformat(str(value))
+        )
     except ValueError as exc:
         raise ValueError(f"{value!r} is not an ISO date") from exc
 
@@ -127,7 +131,9 @@ def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(date=_filter_date, money=_filter_money, number=_filter_number, css=_filter_css)
+    env.filters.update(
+        date=_filter_date, money=_filter_money, number=_filter_number, css=_filter_css
+    )
     return env
 
 
@@ -148,7 +154,9 @@ def _render_field(env_kind: str, field_name: str, source: str, context: Mapping[
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(exc.message or "syntax error", field=field_name, line=exc.lineno) from exc
     except jinja2.UndefinedError as exc:
-        raise RenderError(exc.message or "undefined variable", field=field_name, line=_error_line(exc)) from exc
+        raise RenderError(
+            exc.message or "undefined variable", field=field_name, line=_error_line(exc)
+        ) from exc
     except jinja2.exceptions.SecurityError as exc:
         raise RenderError(f"not allowed: {exc}", field=field_name, line=_error_line(exc)) from exc
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
@@ -213,18 +221,23 @@ def render_content(
         rendered_subject = _single_line(_render_field("text", "subject", subject, context))
         body = _render_field("html", "body_html", body_html, context)
         html = _layout("email.html").render(
-            subject=rendered_subject, body=Markup(body), brand=brand, locale=locale  # noqa: S704
+            subject=rendered_subject,
+            body=Markup(body),  # noqa: S704 - rendered by the autoescaping sandbox
+            brand=brand,
+            locale=locale,
         )
         text = (
             _render_field("text", "body_text", body_text, context).strip()
             if body_text.strip()
             else html_to_text(body)
         )
-        return Rendered(channel=channel, locale=locale, subject=rendered_subject, html=html, text=text)
+        return Rendered(
+            channel=channel, locale=locale, subject=rendered_subject, html=html, text=text
+        )
     if channel == "sms":
         text = _render_field("text", "body_text", body_text, context).strip()
         info = sms_analyse(text)
-        warnings = ()
+        warnings: tuple[str, ...] = ()
         if info.non_gsm_characters and locale == "en":
             chars = " ".join(info.non_gsm_characters)
             warnings = (f"These characters force UCS-2 (70 characters a segment): {chars}",)
@@ -237,7 +250,9 @@ def render_content(
             brand=brand,
             locale=locale,
             recipient=recipient,
-            letter_date=babel_format_date(letter_date or dt.date.today(), format="long", locale=locale),
+            letter_date=babel_format_date(
+                letter_date or dt.date.today(), format="long", locale=locale
+            ),
         )
         return Rendered(channel=channel, locale=locale, subject=_single_line(subject), html=html)
     raise RenderError(f"unknown channel {channel!r}")

@@ -59,6 +59,6 @@ def print_file_list(*, batch: Batch) -> QuerySet[PrintFile]:
 
 def communications_with_published_version() -> QuerySet[Communication]:
     """Communications a batch can be submitted for: those with a published version."""
-    return Communication.objects.filter(
-        versions__status=TemplateVersion.Status.PUBLISHED
-    ).order_by("name")
+    return Communication.objects.filter(versions__status=TemplateVersion.Status.PUBLISHED).order_by(
+        "name"
+    )

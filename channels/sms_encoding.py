@@ -39,7 +39,9 @@ def _unit_costs(text: str, encoding: str) -> list[int]:
 
 def sms_analyse(text: str) -> SmsInfo:
     """Return the encoding, length in units and number of segments of ``text``."""
-    non_gsm = tuple(dict.fromkeys(ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION))
+    non_gsm = tuple(
+        dict.fromkeys(ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION)
+    )
     encoding = UCS2 if non_gsm else GSM7
     costs = _unit_costs(text, encoding)
     units = sum(costs)

@@ -3,8 +3,8 @@
 from celery import shared_task
 
 from channels import services
-from channels.services import callbacks
 from channels.exceptions import DeliveryError
+from channels.services import callbacks
 
 
 @shared_task(acks_late=True)

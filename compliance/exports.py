@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from ccm.spreadsheets import csv_bytes
@@ -22,9 +22,23 @@ from compliance.services import artifact_read
 
 _EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
 MANIFEST_FIELDS = [
-    "entry_id", "created_at", "is_test", "communication", "version", "content_hash", "customer",
-    "channel", "locale", "recipient_name", "recipient", "subject", "message_reference", "file",
-    "sha256", "seal", "leaf_hash",
+    "entry_id",
+    "created_at",
+    "is_test",
+    "communication",
+    "version",
+    "content_hash",
+    "customer",
+    "channel",
+    "locale",
+    "recipient_name",
+    "recipient",
+    "subject",
+    "message_reference",
+    "file",
+    "sha256",
+    "seal",
+    "leaf_hash",
 ]
 
 VERIFY_README = """Evidence export
@@ -50,8 +64,13 @@ def _seal_index() -> dict[int, tuple[Seal, int]]:
     return index
 
 
-def evidence_export(*, entries: Iterable[ArchiveEntry], actor: AbstractBaseUser, reason: str,
-                    query: dict[str, Any] | None = None) -> IO[bytes]:
+def evidence_export(
+    *,
+    entries: Iterable[ArchiveEntry],
+    actor: User,
+    reason: str,
+    query: dict[str, Any] | None = None,
+) -> IO[bytes]:
     """Write the evidence zip of ``entries`` to a temporary file and return it, positioned
     at the start. The export is recorded in the access log with its reason.
     Raises ValidationError when the reason is empty or there is nothing to export."""
@@ -65,7 +84,7 @@ def evidence_export(*, entries: Iterable[ArchiveEntry], actor: AbstractBaseUser,
     proofs: dict[str, Any] = {}
     used_seals: dict[int, Seal] = {}
     checksums: list[tuple[str, str]] = []
-    handle = tempfile.TemporaryFile()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, the caller streams it
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for entry in entries:
             content = artifact_read(entry=entry)
@@ -79,31 +98,57 @@ def evidence_export(*, entries: Iterable[ArchiveEntry], actor: AbstractBaseUser,
                 used_seals[seal.sequence] = seal
                 leaves = [leaf_hash for _, leaf_hash in seal.leaves]
                 proofs[str(entry.pk)] = {
-                    "seal": seal.sequence, "leaf_hash": leaves[position],
+                    "seal": seal.sequence,
+                    "leaf_hash": leaves[position],
                     "path": sealing.merkle_proof(leaves, position),
                 }
-            rows.append({
-                "entry_id": entry.pk, "created_at": entry.created_at.isoformat(), "is_test": entry.is_test,
-                "communication": entry.communication.key, "version": entry.version.number,
-                "content_hash": entry.content_hash, "customer": entry.customer.external_id if entry.customer else "",
-                "channel": entry.channel, "locale": entry.locale, "recipient_name": entry.recipient_name,
-                "recipient": entry.recipient, "subject": entry.subject, "message_reference": entry.message_reference,
-                "file": name, "sha256": entry.artifact_sha256,
-                "seal": seal_info[0].sequence if seal_info else "", "leaf_hash": leaf,
-            })
+            rows.append(
+                {
+                    "entry_id": entry.pk,
+                    "created_at": entry.created_at.isoformat(),
+                    "is_test": entry.is_test,
+                    "communication": entry.communication.key,
+                    "version": entry.version.number,
+                    "content_hash": entry.content_hash,
+                    "customer": entry.customer.external_id if entry.customer else "",
+                    "channel": entry.channel,
+                    "locale": entry.locale,
+                    "recipient_name": entry.recipient_name,
+                    "recipient": entry.recipient,
+                    "subject": entry.subject,
+                    "message_reference": entry.message_reference,
+                    "file": name,
+                    "sha256": entry.artifact_sha256,
+                    "seal": seal_info[0].sequence if seal_info else "",
+                    "leaf_hash": leaf,
+                }
+            )
         files = {
-            "manifest.csv": csv_bytes(MANIFEST_FIELDS, ([row[f] for f in MANIFEST_FIELDS] for row in rows)),
-            "manifest.json": json.dumps({"reason": reason, "entries": rows}, ensure_ascii=False, indent=2).encode(),
-            "seals.json": json.dumps({
-                "proofs": proofs,
-                "seals": [
-                    {"sequence": s.sequence, "first_entry_id": s.first_entry_id, "last_entry_id": s.last_entry_id,
-                     "entry_count": s.entry_count, "merkle_root": s.merkle_root,
-                     "previous_seal_hash": s.previous_seal_hash, "seal_hash": s.seal_hash,
-                     "created_at": s.created_at.isoformat()}
-                    for s in sorted(used_seals.values(), key=lambda s: s.sequence)
-                ],
-            }, indent=2).encode(),
+            "manifest.csv": csv_bytes(
+                MANIFEST_FIELDS, ([row[f] for f in MANIFEST_FIELDS] for row in rows)
+            ),
+            "manifest.json": json.dumps(
+                {"reason": reason, "entries": rows}, ensure_ascii=False, indent=2
+            ).encode(),
+            "seals.json": json.dumps(
+                {
+                    "proofs": proofs,
+                    "seals": [
+                        {
+                            "sequence": s.sequence,
+                            "first_entry_id": s.first_entry_id,
+                            "last_entry_id": s.last_entry_id,
+                            "entry_count": s.entry_count,
+                            "merkle_root": s.merkle_root,
+                            "previous_seal_hash": s.previous_seal_hash,
+                            "seal_hash": s.seal_hash,
+                            "created_at": s.created_at.isoformat(),
+                        }
+                        for s in sorted(used_seals.values(), key=lambda s: s.sequence)
+                    ],
+                },
+                indent=2,
+            ).encode(),
             "README.txt": VERIFY_README.encode(),
         }
         for name, content in files.items():
@@ -111,7 +156,9 @@ def evidence_export(*, entries: Iterable[ArchiveEntry], actor: AbstractBaseUser,
             checksums.append((hashlib.sha256(content).hexdigest(), name))
         archive.writestr("SHA256SUMS", "".join(f"{digest}  {name}\n" for digest, name in checksums))
     AccessLog.objects.create(
-        actor=actor, action=AccessLog.Action.EXPORT, reason=reason.strip(),
+        actor=actor,
+        action=AccessLog.Action.EXPORT,
+        reason=reason.strip(),
         query={**(query or {}), "entries": [e.pk for e in entries][:1000], "count": len(entries)},
     )
     handle.seek(0)

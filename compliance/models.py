@@ -13,11 +13,19 @@ class ArchiveEntry(models.Model):
     """
 
     message = models.ForeignKey(
-        "channels.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="archive_entries"
+        "channels.Message",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="archive_entries",
     )
     is_test = models.BooleanField(default=False)
-    communication = models.ForeignKey("templates_store.Communication", on_delete=models.PROTECT, related_name="+")
-    version = models.ForeignKey("templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="+")
+    communication = models.ForeignKey(
+        "templates_store.Communication", on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.ForeignKey(
+        "templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="+"
+    )
     content_hash = models.CharField(max_length=64)
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -50,7 +58,8 @@ class ArchiveEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} to {self.recipient_name or self.recipient} ({self.created_at:%Y-%m-%d})"
+        who = self.recipient_name or self.recipient
+        return f"{self.channel} to {who} ({self.created_at:%Y-%m-%d})"
 
 
 class Seal(models.Model):
@@ -75,7 +84,7 @@ class Seal(models.Model):
         ordering = ["sequence"]
 
     def __str__(self) -> str:
-        return f"Seal {self.sequence} (entries {self.first_entry_id}–{self.last_entry_id})"
+        return f"Seal {self.sequence} (entries {self.first_entry_id}-{self.last_entry_id})"
 
 
 class LegalHold(models.Model):
@@ -87,10 +96,18 @@ class LegalHold(models.Model):
 
     reason = models.TextField()
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    batch = models.ForeignKey("channels.Batch", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    batch = models.ForeignKey(
+        "channels.Batch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     communication = models.ForeignKey(
-        "templates_store.Communication", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "templates_store.Communication",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     date_from = models.DateTimeField(null=True, blank=True)
     date_to = models.DateTimeField(null=True, blank=True)
@@ -129,7 +146,9 @@ class PurgeRun(models.Model):
 
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     expired = models.PositiveIntegerField(default=0)
     held = models.PositiveIntegerField(default=0)
     purged = models.PositiveIntegerField(default=0)
@@ -137,6 +156,9 @@ class PurgeRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Purge {self.pk} ({self.started_at:%Y-%m-%d})"
 
 
 class Tombstone(models.Model):
@@ -151,6 +173,9 @@ class Tombstone(models.Model):
 
     class Meta:
         ordering = ["entry_id"]
+
+    def __str__(self) -> str:
+        return f"Tombstone of entry {self.entry_id}"
 
 
 class AccessLog(models.Model):
@@ -167,7 +192,12 @@ class AccessLog(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     # Not a database constraint: the log outlives entries removed by the retention purge.
     entry = models.ForeignKey(
-        ArchiveEntry, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+        ArchiveEntry,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reason = models.TextField(blank=True)
     query = models.JSONField(default=dict, blank=True)
@@ -175,3 +205,6 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"

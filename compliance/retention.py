@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import connection, transaction
@@ -40,7 +40,9 @@ def retention_years(*categories: str) -> int:
 
 
 def entry_expires_at(entry: ArchiveEntry) -> dt.datetime:
-    return add_years(entry.created_at, retention_years(entry.category or "", entry.communication.category))
+    return add_years(
+        entry.created_at, retention_years(entry.category or "", entry.communication.category)
+    )
 
 
 def legal_hold_matches(hold: LegalHold, entry: ArchiveEntry) -> bool:
@@ -57,7 +59,7 @@ def legal_hold_matches(hold: LegalHold, entry: ArchiveEntry) -> bool:
 
 def legal_hold_create(
     *,
-    owner: AbstractBaseUser,
+    owner: User,
     reason: str,
     customer: Any = None,
     batch: Any = None,
@@ -73,15 +75,24 @@ def legal_hold_create(
     if date_from and date_to and date_from > date_to:
         raise ValidationError({"date_to": "The end of the range is before its start."})
     hold = LegalHold.objects.create(
-        owner=owner, reason=reason.strip(), customer=customer, batch=batch, communication=communication,
-        date_from=date_from, date_to=date_to,
+        owner=owner,
+        reason=reason.strip(),
+        customer=customer,
+        batch=batch,
+        communication=communication,
+        date_from=date_from,
+        date_to=date_to,
     )
-    AccessLog.objects.create(actor=owner, action=AccessLog.Action.HOLD, reason=hold.reason,
-                             query={"hold": hold.pk, "placed": True})
+    AccessLog.objects.create(
+        actor=owner,
+        action=AccessLog.Action.HOLD,
+        reason=hold.reason,
+        query={"hold": hold.pk, "placed": True},
+    )
     return hold
 
 
-def legal_hold_release(*, hold: LegalHold, actor: AbstractBaseUser, reason: str) -> LegalHold:
+def legal_hold_release(*, hold: LegalHold, actor: User, reason: str) -> LegalHold:
     if not hold.is_active:
         raise ValidationError("This hold is already released.")
     if not reason.strip():
@@ -89,8 +100,12 @@ def legal_hold_release(*, hold: LegalHold, actor: AbstractBaseUser, reason: str)
     hold.released_at = timezone.now()
     hold.released_by = actor  # type: ignore[assignment]
     hold.save(update_fields=["released_at", "released_by"])
-    AccessLog.objects.create(actor=actor, action=AccessLog.Action.HOLD, reason=reason.strip(),
-                             query={"hold": hold.pk, "released": True})
+    AccessLog.objects.create(
+        actor=actor,
+        action=AccessLog.Action.HOLD,
+        reason=reason.strip(),
+        query={"hold": hold.pk, "released": True},
+    )
     return hold
 
 
@@ -109,8 +124,9 @@ def _sealed_leaves() -> dict[int, str]:
     return leaves
 
 
-def archive_purge(*, now: dt.datetime | None = None, actor: AbstractBaseUser | None = None,
-                  dry_run: bool = False) -> PurgeRun:
+def archive_purge(
+    *, now: dt.datetime | None = None, actor: User | None = None, dry_run: bool = False
+) -> PurgeRun:
     """Remove every expired entry that no active hold keeps. Returns the run's record
     (with ``dry_run`` nothing is changed and the record is not saved)."""
     now = now or timezone.now()
@@ -149,8 +165,11 @@ def _purge_entries(entries: list[ArchiveEntry], run: PurgeRun, sealed: dict[int,
                 cursor.execute("SELECT set_config('ccm.archive_purge', 'on', true)")
         Tombstone.objects.bulk_create(
             Tombstone(
-                entry_id=e.pk, leaf_hash=sealed.get(e.pk) or sealing.entry_leaf_hash(e), channel=e.channel,
-                created_at=e.created_at, purge_run=run,
+                entry_id=e.pk,
+                leaf_hash=sealed.get(e.pk) or sealing.entry_leaf_hash(e),
+                channel=e.channel,
+                created_at=e.created_at,
+                purge_run=run,
             )
             for e in entries
         )

@@ -15,9 +15,27 @@ from compliance.models import ArchiveEntry, Seal
 GENESIS = "0" * 64
 
 LEAF_FIELDS = [
-    "id", "is_test", "message_id", "communication_id", "version_id", "content_hash", "customer_id",
-    "category", "channel", "locale", "recipient", "recipient_name", "subject", "data", "artifact_name",
-    "artifact_sha256", "artifact_size", "content_type", "backend", "message_reference", "created_at",
+    "id",
+    "is_test",
+    "message_id",
+    "communication_id",
+    "version_id",
+    "content_hash",
+    "customer_id",
+    "category",
+    "channel",
+    "locale",
+    "recipient",
+    "recipient_name",
+    "subject",
+    "data",
+    "artifact_name",
+    "artifact_sha256",
+    "artifact_size",
+    "content_type",
+    "backend",
+    "message_reference",
+    "created_at",
 ]
 
 
@@ -75,15 +93,29 @@ def proof_root(leaf: str, path: list[list[str]]) -> str:
     return node.hex()
 
 
-def seal_hash(*, sequence: int, first_entry_id: int, last_entry_id: int, entry_count: int,
-              root: str, previous: str, created_at: str) -> str:
-    payload = f"{sequence}|{first_entry_id}|{last_entry_id}|{entry_count}|{root}|{previous}|{created_at}"
+def seal_hash(
+    *,
+    sequence: int,
+    first_entry_id: int,
+    last_entry_id: int,
+    entry_count: int,
+    root: str,
+    previous: str,
+    created_at: str,
+) -> str:
+    payload = (
+        f"{sequence}|{first_entry_id}|{last_entry_id}|{entry_count}|{root}|{previous}|{created_at}"
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def seal_expected_hash(seal: Seal) -> str:
     return seal_hash(
-        sequence=seal.sequence, first_entry_id=seal.first_entry_id, last_entry_id=seal.last_entry_id,
-        entry_count=seal.entry_count, root=seal.merkle_root, previous=seal.previous_seal_hash,
+        sequence=seal.sequence,
+        first_entry_id=seal.first_entry_id,
+        last_entry_id=seal.last_entry_id,
+        entry_count=seal.entry_count,
+        root=seal.merkle_root,
+        previous=seal.previous_seal_hash,
         created_at=seal.created_at.isoformat(),
     )

@@ -87,10 +87,17 @@ def artifact_open(*, entry: ArchiveEntry) -> IO[bytes]:
 # remote font); inline styles and images embedded in the message still show.
 _EMAIL_DISPLAY_POLICY = (
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-    "img-src data:; style-src \'unsafe-inline\'; font-src data:\">\n"
+    "img-src data:; style-src 'unsafe-inline'; font-src data:\">\n"
 )
 EMAIL_HEADERS = (
-    "From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "List-Unsubscribe",
+    "From",
+    "To",
+    "Cc",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "List-Unsubscribe",
 )
 
 
@@ -179,7 +186,10 @@ def archive_entry_artifact(*, entry: ArchiveEntry) -> ArtifactContent:
     digest = hashlib.sha256(content).hexdigest()
     problem = "" if digest == entry.artifact_sha256 else "sha256"
     base: dict[str, Any] = {
-        "found": True, "sha256": digest, "size": len(content), "problem": problem,
+        "found": True,
+        "sha256": digest,
+        "size": len(content),
+        "problem": problem,
     }
     if entry.content_type == "message/rfc822":
         return ArtifactContent(**base, email=email_artifact_parse(content))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
@@ -90,7 +90,11 @@ def archive_record_create(
 
 
 def access_log_record(
-    *, actor: AbstractBaseUser, action: str, entry: ArchiveEntry | None = None, query: dict[str, Any] | None = None
+    *,
+    actor: User,
+    action: str,
+    entry: ArchiveEntry | None = None,
+    query: dict[str, Any] | None = None,
 ) -> AccessLog:
     """Record that a person searched, viewed or downloaded archive content."""
     return AccessLog.objects.create(actor=actor, action=action, entry=entry, query=query or {})
@@ -103,7 +107,9 @@ def access_log_record(
 SEAL_SETTLE_SECONDS = 60
 
 
-def archive_seal(*, max_entries: int = 10_000, settle_seconds: int = SEAL_SETTLE_SECONDS) -> Seal | None:
+def archive_seal(
+    *, max_entries: int = 10_000, settle_seconds: int = SEAL_SETTLE_SECONDS
+) -> Seal | None:
     """Seal the next run of unsealed entries (oldest first) into the chain.
 
     Returns the new seal, or None when there is nothing to seal.
@@ -113,12 +119,14 @@ def archive_seal(*, max_entries: int = 10_000, settle_seconds: int = SEAL_SETTLE
         previous = Seal.objects.select_for_update().order_by("-sequence").first()
         after = previous.last_entry_id if previous else 0
         entries = list(
-            ArchiveEntry.objects.filter(id__gt=after, created_at__lt=cutoff).order_by("id")[:max_entries]
+            ArchiveEntry.objects.filter(id__gt=after, created_at__lt=cutoff).order_by("id")[
+                :max_entries
+            ]
         )
         if not entries:
             return None
         leaves = [[e.pk, sealing.entry_leaf_hash(e)] for e in entries]
-        root = sealing.merkle_root([leaf for _, leaf in leaves])
+        root = sealing.merkle_root([str(leaf) for _, leaf in leaves])
         sequence = previous.sequence + 1 if previous else 1
         previous_hash = previous.seal_hash if previous else sealing.GENESIS
         created_at = timezone.now()
@@ -131,8 +139,12 @@ def archive_seal(*, max_entries: int = 10_000, settle_seconds: int = SEAL_SETTLE
             merkle_root=root,
             previous_seal_hash=previous_hash,
             seal_hash=sealing.seal_hash(
-                sequence=sequence, first_entry_id=entries[0].pk, last_entry_id=entries[-1].pk,
-                entry_count=len(entries), root=root, previous=previous_hash,
+                sequence=sequence,
+                first_entry_id=entries[0].pk,
+                last_entry_id=entries[-1].pk,
+                entry_count=len(entries),
+                root=root,
+                previous=previous_hash,
                 created_at=created_at.isoformat(),
             ),
             created_at=created_at,
@@ -174,7 +186,7 @@ def archive_verify() -> VerifyReport:
             report.problems.append(f"seal {seal.sequence}: does not chain to the previous seal")
         if sealing.seal_expected_hash(seal) != seal.seal_hash:
             report.problems.append(f"seal {seal.sequence}: seal hash does not match its content")
-        if sealing.merkle_root([leaf for _, leaf in seal.leaves]) != seal.merkle_root:
+        if sealing.merkle_root([str(leaf) for _, leaf in seal.leaves]) != seal.merkle_root:
             report.problems.append(f"seal {seal.sequence}: Merkle root does not match its leaves")
         stored = {int(entry_id): leaf for entry_id, leaf in seal.leaves}
         found = ArchiveEntry.objects.in_bulk(list(stored))
@@ -187,7 +199,9 @@ def archive_verify() -> VerifyReport:
                 if tombstones.get(entry_id) == leaf:
                     report.purged += 1
                 else:
-                    report.problems.append(f"entry {entry_id}: sealed in seal {seal.sequence} but missing")
+                    report.problems.append(
+                        f"entry {entry_id}: sealed in seal {seal.sequence} but missing"
+                    )
                 continue
             report.entries += 1
             if sealing.entry_leaf_hash(entry) != leaf:

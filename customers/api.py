@@ -19,9 +19,13 @@ class CustomerRowSerializer(serializers.Serializer):
     locale = serializers.CharField(required=False)
     timezone = serializers.CharField(required=False)
     email = serializers.CharField(required=False, allow_blank=True)
-    phone = serializers.CharField(required=False, allow_blank=True, help_text="E.164, e.g. +447700900123")
+    phone = serializers.CharField(
+        required=False, allow_blank=True, help_text="E.164, e.g. +447700900123"
+    )
     postal_address = serializers.CharField(required=False, allow_blank=True)
-    channel_preference = serializers.ListField(child=serializers.ChoiceField(["email", "sms", "print"]), required=False)
+    channel_preference = serializers.ListField(
+        child=serializers.ChoiceField(["email", "sms", "print"]), required=False
+    )
     consents = serializers.DictField(child=serializers.BooleanField(), required=False)
 
 
@@ -36,8 +40,17 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "external_id", "name", "locale", "timezone", "email", "phone", "postal_address",
-            "channel_preference", "consents", "created_at", "updated_at",
+            "external_id",
+            "name",
+            "locale",
+            "timezone",
+            "email",
+            "phone",
+            "postal_address",
+            "channel_preference",
+            "consents",
+            "created_at",
+            "updated_at",
         ]
 
     def get_consents(self, customer: Customer) -> dict[str, bool]:
@@ -51,10 +64,14 @@ class CustomerUpsertView(APIView):
 
     @extend_schema(
         request=CustomerUpsertSerializer,
-        responses=inline_serializer("CustomerUpsertResult", {
-            "created": serializers.IntegerField(), "updated": serializers.IntegerField(),
-            "errors": serializers.ListField(child=serializers.DictField()),
-        }),
+        responses=inline_serializer(
+            "CustomerUpsertResult",
+            {
+                "created": serializers.IntegerField(),
+                "updated": serializers.IntegerField(),
+                "errors": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
     )
     def post(self, request: Request) -> Response:
         payload = CustomerUpsertSerializer(data=request.data)
@@ -67,7 +84,9 @@ class CustomerDetailView(APIView):
 
     @extend_schema(responses=CustomerSerializer)
     def get(self, request: Request, external_id: str) -> Response:
-        customer = get_object_or_404(Customer.objects.prefetch_related("consents"), external_id=external_id)
+        customer = get_object_or_404(
+            Customer.objects.prefetch_related("consents"), external_id=external_id
+        )
         body: dict[str, Any] = dict(CustomerSerializer(customer).data)
         body["timeline"] = selectors.customer_timeline(customer=customer)[:200]
         return Response(body)

@@ -4,5 +4,7 @@ from customers import api
 
 urlpatterns = [
     path("customers", api.CustomerUpsertView.as_view(), name="api-customer-upsert"),
-    path("customers/<str:external_id>", api.CustomerDetailView.as_view(), name="api-customer-detail"),
+    path(
+        "customers/<str:external_id>", api.CustomerDetailView.as_view(), name="api-customer-detail"
+    ),
 ]

@@ -10,7 +10,10 @@ def phone_normalise(value: str, *, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError(f"{value!r} is not a phone number ({exc}); use the international form, e.g. +447700900123.") from exc
+        raise ValidationError(
+            f"{value!r} is not a phone number ({exc}); "
+            "use the international form, e.g. +447911123456."
+        ) from exc
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(f"{value!r} is not a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

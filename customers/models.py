@@ -39,7 +39,12 @@ class Consent(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["customer", "category"], name="consent_per_category")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "category"], name="consent_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {'granted' if self.granted else 'withdrawn'}"
 
 
 class Suppression(models.Model):
@@ -60,7 +65,9 @@ class Suppression(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="suppression_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="suppression_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.address} ({self.reason})"

@@ -24,18 +24,22 @@ def _clean(row: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, bool]
     if not external_id:
         raise ValidationError({"external_id": "is required"})
     fields: dict[str, Any] = {k: row[k] for k in _FIELDS if k in row}
-    if "email" in fields and fields["email"]:
+    if fields.get("email"):
         try:
             fields["email"] = email_normalise(str(fields["email"]))
         except ValidationError as exc:
-            raise ValidationError({"email": f"{fields['email']!r} is not an email address"}) from exc
-    if "phone" in fields and fields["phone"]:
+            raise ValidationError(
+                {"email": f"{fields['email']!r} is not an email address"}
+            ) from exc
+    if fields.get("phone"):
         try:
             fields["phone"] = phone_normalise(str(fields["phone"]))
         except ValidationError as exc:
             raise ValidationError({"phone": exc.messages[0]}) from exc
     if "locale" in fields and fields["locale"] not in dict(settings.LANGUAGES):
-        raise ValidationError({"locale": f"{fields['locale']!r} is not one of {', '.join(dict(settings.LANGUAGES))}"})
+        raise ValidationError(
+            {"locale": f"{fields['locale']!r} is not one of {', '.join(dict(settings.LANGUAGES))}"}
+        )
     if "channel_preference" in fields:
         preference = fields["channel_preference"]
         if not isinstance(preference, list) or any(c not in CHANNELS for c in preference):
@@ -50,7 +54,9 @@ def _clean(row: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, bool]
     return external_id, fields, dict(consents)
 
 
-def customer_upsert_many(*, rows: Iterable[Mapping[str, Any]], source: str = "api") -> dict[str, Any]:
+def customer_upsert_many(
+    *, rows: Iterable[Mapping[str, Any]], source: str = "api"
+) -> dict[str, Any]:
     """Create or update customers by ``external_id``. Each bad row is reported with its
     number, field and reason; the others are saved. Returns counts and errors."""
     created = updated = 0
@@ -63,7 +69,9 @@ def customer_upsert_many(*, rows: Iterable[Mapping[str, Any]], source: str = "ap
                 errors.append({"row": number, "field": field, "reason": messages[0]})
             continue
         with transaction.atomic():
-            customer, was_created = Customer.objects.update_or_create(external_id=external_id, defaults=fields)
+            customer, was_created = Customer.objects.update_or_create(
+                external_id=external_id, defaults=fields
+            )
             for category, granted in consents.items():
                 consent_set(customer=customer, category=category, granted=granted, source=source)
         created += was_created
@@ -81,6 +89,8 @@ def consent_set(*, customer: Customer, category: str, granted: bool, source: str
 def suppression_add(*, channel: str, address: str, reason: str, note: str = "") -> Suppression:
     """Never contact ``address`` on ``channel`` again (idempotent)."""
     suppression, _ = Suppression.objects.get_or_create(
-        channel=channel, address=suppression_key(channel, address), defaults={"reason": reason, "note": note}
+        channel=channel,
+        address=suppression_key(channel, address),
+        defaults={"reason": reason, "note": note},
     )
     return suppression

@@ -18,12 +18,18 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_detail(request: HttpRequest, external_id: str) -> HttpResponse:
-    customer = get_object_or_404(Customer.objects.prefetch_related("consents"), external_id=external_id)
+    customer = get_object_or_404(
+        Customer.objects.prefetch_related("consents"), external_id=external_id
+    )
     suppressions = Suppression.objects.filter(address__in=[customer.email.lower(), customer.phone])
-    return render(request, "customers/customer_detail.html", {
-        "customer": customer,
-        "address_lines": customer.postal_address.splitlines(),
-        "suppressions": suppressions,
-        "timeline": selectors.customer_timeline(customer=customer),
-        "can_view_archive": request.user.has_perm("compliance.view_archiveentry"),
-    })
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "address_lines": customer.postal_address.splitlines(),
+            "suppressions": suppressions,
+            "timeline": selectors.customer_timeline(customer=customer),
+            "can_view_archive": request.user.has_perm("compliance.view_archiveentry"),
+        },
+    )

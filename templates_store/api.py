@@ -1,5 +1,9 @@
 """REST API for communications and their versions."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from rest_framework import generics, serializers
 
 from templates_store.models import Communication, TemplateVariant, TemplateVersion
@@ -13,32 +17,53 @@ class VariantSerializer(serializers.ModelSerializer):
 
 
 class VersionSerializer(serializers.ModelSerializer):
-    author = serializers.StringRelatedField()
-    approved_by = serializers.StringRelatedField()
+    author: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+    approved_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     variants = VariantSerializer(many=True, read_only=True)
 
     class Meta:
         model = TemplateVersion
         fields = [
-            "number", "status", "author", "content_hash", "created_at", "submitted_at",
-            "approved_by", "approved_at", "published_at", "variants",
+            "number",
+            "status",
+            "author",
+            "content_hash",
+            "created_at",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "published_at",
+            "variants",
         ]
 
 
 class CommunicationSerializer(serializers.ModelSerializer):
-    brand = serializers.StringRelatedField()
+    brand: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     published_version = serializers.SerializerMethodField()
-    url = serializers.HyperlinkedIdentityField(view_name="api-communication-detail", lookup_field="key")
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api-communication-detail", lookup_field="key"
+    )
 
     class Meta:
         model = Communication
         fields = [
-            "key", "url", "name", "description", "purpose", "category", "owner_team", "brand",
-            "data_schema", "published_version", "updated_at",
+            "key",
+            "url",
+            "name",
+            "description",
+            "purpose",
+            "category",
+            "owner_team",
+            "brand",
+            "data_schema",
+            "published_version",
+            "updated_at",
         ]
 
     def get_published_version(self, communication: Communication) -> int | None:
-        published = [v for v in communication.versions.all() if v.status == TemplateVersion.Status.PUBLISHED]
+        published = [
+            v for v in communication.versions.all() if v.status == TemplateVersion.Status.PUBLISHED
+        ]
         return published[0].number if published else None
 
 

@@ -52,7 +52,11 @@ class _HtmlFacts(HTMLParser):
         attributes = dict(attrs)
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"] or "")
-        if tag == "img" and not (attributes.get("alt") or "").strip() and attributes.get("role") != "presentation":
+        if (
+            tag == "img"
+            and not (attributes.get("alt") or "").strip()
+            and attributes.get("role") != "presentation"
+        ):
             self.images_without_alt += 1
 
 
@@ -64,7 +68,8 @@ def _schema_names(version: TemplateVersion) -> set[str] | None:
 def _undeclared(variant: TemplateVariant, known: set[str]) -> list[LintIssue]:
     issues = []
     for field_name, source, env in (
-        ("subject", variant.subject, TEXT_ENV), ("body_html", variant.body_html, HTML_ENV),
+        ("subject", variant.subject, TEXT_ENV),
+        ("body_html", variant.body_html, HTML_ENV),
         ("body_text", variant.body_text, TEXT_ENV),
     ):
         if not source:
@@ -75,12 +80,22 @@ def _undeclared(variant: TemplateVariant, known: set[str]) -> list[LintIssue]:
             continue  # reported by the render check with its line
         for name in sorted(names - known - BUILTIN_NAMES):
             line = next((i for i, text in enumerate(source.splitlines(), 1) if name in text), None)
-            issues.append(LintIssue(ERROR, variant.channel, variant.locale, field_name,
-                                    f"{name!r} is not a field of the data schema", line))
+            issues.append(
+                LintIssue(
+                    ERROR,
+                    variant.channel,
+                    variant.locale,
+                    field_name,
+                    f"{name!r} is not a field of the data schema",
+                    line,
+                )
+            )
     return issues
 
 
-def _variant_issues(version: TemplateVersion, variant: TemplateVariant, known: set[str] | None) -> list[LintIssue]:
+def _variant_issues(
+    version: TemplateVersion, variant: TemplateVariant, known: set[str] | None
+) -> list[LintIssue]:
     channel, locale = variant.channel, variant.locale
     issues = _undeclared(variant, known) if known is not None else []
     try:
@@ -93,21 +108,46 @@ def _variant_issues(version: TemplateVersion, variant: TemplateVariant, known: s
         facts.feed(rendered.html)
         for link in facts.links:
             if link.lower().startswith("http://"):
-                issues.append(LintIssue(ERROR, channel, locale, "body_html", f"link is not https: {link}"))
+                issues.append(
+                    LintIssue(ERROR, channel, locale, "body_html", f"link is not https: {link}")
+                )
         if facts.images_without_alt:
-            issues.append(LintIssue(WARNING, channel, locale, "body_html",
-                                    f"{facts.images_without_alt} image(s) without alt text"))
+            issues.append(
+                LintIssue(
+                    WARNING,
+                    channel,
+                    locale,
+                    "body_html",
+                    f"{facts.images_without_alt} image(s) without alt text",
+                )
+            )
         if not variant.body_text.strip():
-            issues.append(LintIssue(WARNING, channel, locale, "body_text",
-                                    "no text alternative written; it will be generated from the HTML"))
+            issues.append(
+                LintIssue(
+                    WARNING,
+                    channel,
+                    locale,
+                    "body_text",
+                    "no text alternative written; it will be generated from the HTML",
+                )
+            )
     elif channel == "sms":
         for link in _INSECURE_LINK.findall(rendered.text):
-            issues.append(LintIssue(ERROR, channel, locale, "body_text", f"link is not https: {link}"))
+            issues.append(
+                LintIssue(ERROR, channel, locale, "body_text", f"link is not https: {link}")
+            )
         assert rendered.sms is not None
         if rendered.sms.segments > communication.sms_max_segments:
-            issues.append(LintIssue(ERROR, channel, locale, "body_text",
-                                    f"{rendered.sms.segments} segments ({rendered.sms.encoding}); "
-                                    f"the limit is {communication.sms_max_segments}"))
+            issues.append(
+                LintIssue(
+                    ERROR,
+                    channel,
+                    locale,
+                    "body_text",
+                    f"{rendered.sms.segments} segments ({rendered.sms.encoding}); "
+                    f"the limit is {communication.sms_max_segments}",
+                )
+            )
         issues += [LintIssue(WARNING, channel, locale, "body_text", w) for w in rendered.warnings]
     elif channel == "print":
         try:
@@ -115,13 +155,27 @@ def _variant_issues(version: TemplateVersion, variant: TemplateVariant, known: s
         except RenderError as exc:
             return [*issues, LintIssue(ERROR, channel, locale, exc.field, exc.message, exc.line)]
         if pages > communication.letter_max_pages:
-            issues.append(LintIssue(ERROR, channel, locale, "body_html",
-                                    f"the letter has {pages} pages; the limit is {communication.letter_max_pages}"))
+            issues.append(
+                LintIssue(
+                    ERROR,
+                    channel,
+                    locale,
+                    "body_html",
+                    f"the letter has {pages} pages; the limit is {communication.letter_max_pages}",
+                )
+            )
         facts = _HtmlFacts()
         facts.feed(rendered.html)
         if facts.images_without_alt:
-            issues.append(LintIssue(WARNING, channel, locale, "body_html",
-                                    f"{facts.images_without_alt} image(s) without alt text"))
+            issues.append(
+                LintIssue(
+                    WARNING,
+                    channel,
+                    locale,
+                    "body_html",
+                    f"{facts.images_without_alt} image(s) without alt text",
+                )
+            )
     return issues
 
 
@@ -139,5 +193,7 @@ def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
         have = {v.locale for v in variants if v.channel == channel}
         for locale in locales:
             if locale not in have:
-                issues.append(LintIssue(WARNING, channel, locale, "", "no content in this language"))
+                issues.append(
+                    LintIssue(WARNING, channel, locale, "", "no content in this language")
+                )
     return sorted(issues, key=lambda i: (i.level != ERROR, i.channel, i.locale))

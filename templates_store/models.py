@@ -26,12 +26,20 @@ class Brand(models.Model):
     primary_color = models.CharField(max_length=7, default="#1f4e79", validators=[hex_color])
     text_color = models.CharField(max_length=7, default="#222222", validators=[hex_color])
     font_family = models.CharField(
-        max_length=200, default="'Noto Sans', 'Noto Sans CJK JP', sans-serif", validators=[font_stack]
+        max_length=200,
+        default="'Noto Sans', 'Noto Sans CJK JP', sans-serif",
+        validators=[font_stack],
     )
     email_from = models.EmailField()
-    email_from_name = models.CharField(max_length=100, blank=True, help_text=_("Sender name shown in inboxes."))
-    sms_sender = models.CharField(max_length=11, help_text=_("Alphanumeric sender id, 11 characters at most."))
-    return_address = models.TextField(help_text=_("Sender line printed above the letter's address window."))
+    email_from_name = models.CharField(
+        max_length=100, blank=True, help_text=_("Sender name shown in inboxes.")
+    )
+    sms_sender = models.CharField(
+        max_length=11, help_text=_("Alphanumeric sender id, 11 characters at most.")
+    )
+    return_address = models.TextField(
+        help_text=_("Sender line printed above the letter's address window.")
+    )
     footer_text = models.TextField(blank=True)
 
     def __str__(self) -> str:
@@ -40,7 +48,11 @@ class Brand(models.Model):
     @property
     def email_sender(self) -> str:
         """The From header: "Name <address>", encoded by the mail layer when not ASCII."""
-        return formataddr((self.email_from_name, self.email_from)) if self.email_from_name else self.email_from
+        return (
+            formataddr((self.email_from_name, self.email_from))
+            if self.email_from_name
+            else self.email_from
+        )
 
 
 class Communication(models.Model):
@@ -91,7 +103,9 @@ class TemplateVersion(models.Model):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
-    communication = models.ForeignKey(Communication, on_delete=models.PROTECT, related_name="versions")
+    communication = models.ForeignKey(
+        Communication, on_delete=models.PROTECT, related_name="versions"
+    )
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -109,7 +123,9 @@ class TemplateVersion(models.Model):
     class Meta:
         ordering = ["communication", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["communication", "number"], name="version_number_unique"),
+            models.UniqueConstraint(
+                fields=["communication", "number"], name="version_number_unique"
+            ),
             models.UniqueConstraint(
                 fields=["communication"],
                 condition=Q(status="published"),
@@ -179,3 +195,6 @@ class ReviewEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.version_id} by {self.actor_id}"

@@ -6,7 +6,7 @@ to draft with the approver's comment. Every step is recorded as a ReviewEvent.
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -30,7 +30,7 @@ def communication_create(
     name: str,
     category: str,
     brand: Brand,
-    author: AbstractBaseUser,
+    author: User,
     purpose: str = Communication.Purpose.NOTIFY,
     description: str = "",
     owner_team: str = "",
@@ -59,7 +59,7 @@ def communication_create(
 
 
 @transaction.atomic
-def version_create(*, communication: Communication, author: AbstractBaseUser) -> TemplateVersion:
+def version_create(*, communication: Communication, author: User) -> TemplateVersion:
     """A new draft, copied from the latest version (if any)."""
     latest = communication.versions.order_by("-number").first()
     number = (communication.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -104,7 +104,9 @@ def variant_save(
 ) -> TemplateVariant:
     """Create or replace one channel/locale content of a draft."""
     _require_status(version, Status.DRAFT)
-    variant, _ = TemplateVariant.objects.get_or_create(version=version, channel=channel, locale=locale)
+    variant, _ = TemplateVariant.objects.get_or_create(
+        version=version, channel=channel, locale=locale
+    )
     variant.subject, variant.body_html, variant.body_text = subject, body_html, body_text
     variant.full_clean()
     variant.save()
@@ -128,7 +130,7 @@ def version_check(*, version: TemplateVersion) -> list[str]:
 
 
 @transaction.atomic
-def version_submit(*, version: TemplateVersion, actor: AbstractBaseUser) -> TemplateVersion:
+def version_submit(*, version: TemplateVersion, actor: User) -> TemplateVersion:
     """Freeze a draft for review: record its content hash. Raises ValidationError."""
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
     _require_status(version, Status.DRAFT)
@@ -140,18 +142,23 @@ def version_submit(*, version: TemplateVersion, actor: AbstractBaseUser) -> Temp
     version.submitted_at = timezone.now()
     version.save(update_fields=["content_hash", "status", "submitted_at"])
     ReviewEvent.objects.create(
-        version=version, actor=actor, action=ReviewEvent.Action.SUBMITTED, content_hash=version.content_hash
+        version=version,
+        actor=actor,
+        action=ReviewEvent.Action.SUBMITTED,
+        content_hash=version.content_hash,
     )
     return version
 
 
-def _check_reviewer(version: TemplateVersion, actor: AbstractBaseUser) -> None:
+def _check_reviewer(version: TemplateVersion, actor: User) -> None:
     if version.author_id == actor.pk:
-        raise PermissionDenied("Nobody approves their own work: another approver must review this version.")
+        raise PermissionDenied(
+            "Nobody approves their own work: another approver must review this version."
+        )
 
 
 @transaction.atomic
-def version_approve(*, version: TemplateVersion, actor: AbstractBaseUser, comment: str = "") -> TemplateVersion:
+def version_approve(*, version: TemplateVersion, actor: User, comment: str = "") -> TemplateVersion:
     """Approve a version in review. The author can never approve; approval is bound to
     the content hash recorded at submission. Raises PermissionDenied, ValidationError."""
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
@@ -164,14 +171,17 @@ def version_approve(*, version: TemplateVersion, actor: AbstractBaseUser, commen
     version.approved_at = timezone.now()
     version.save(update_fields=["status", "approved_by", "approved_at"])
     ReviewEvent.objects.create(
-        version=version, actor=actor, action=ReviewEvent.Action.APPROVED, comment=comment,
+        version=version,
+        actor=actor,
+        action=ReviewEvent.Action.APPROVED,
+        comment=comment,
         content_hash=version.content_hash,
     )
     return version
 
 
 @transaction.atomic
-def version_reject(*, version: TemplateVersion, actor: AbstractBaseUser, comment: str) -> TemplateVersion:
+def version_reject(*, version: TemplateVersion, actor: User, comment: str) -> TemplateVersion:
     """Send a version in review back to draft with the reviewer's reasons."""
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
     _require_status(version, Status.IN_REVIEW)
@@ -182,12 +192,14 @@ def version_reject(*, version: TemplateVersion, actor: AbstractBaseUser, comment
     version.content_hash = ""
     version.submitted_at = None
     version.save(update_fields=["status", "content_hash", "submitted_at"])
-    ReviewEvent.objects.create(version=version, actor=actor, action=ReviewEvent.Action.REJECTED, comment=comment)
+    ReviewEvent.objects.create(
+        version=version, actor=actor, action=ReviewEvent.Action.REJECTED, comment=comment
+    )
     return version
 
 
 @transaction.atomic
-def version_publish(*, version: TemplateVersion, actor: AbstractBaseUser) -> TemplateVersion:
+def version_publish(*, version: TemplateVersion, actor: User) -> TemplateVersion:
     """Publish an approved version; the one published before it is retired."""
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
     _require_status(version, Status.APPROVED, Status.RETIRED)
@@ -206,6 +218,9 @@ def version_publish(*, version: TemplateVersion, actor: AbstractBaseUser) -> Tem
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
     ReviewEvent.objects.create(
-        version=version, actor=actor, action=ReviewEvent.Action.PUBLISHED, content_hash=version.content_hash
+        version=version,
+        actor=actor,
+        action=ReviewEvent.Action.PUBLISHED,
+        content_hash=version.content_hash,
     )
     return version

@@ -5,6 +5,7 @@ no external service: SQLite and a filesystem broker under ``var/``.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -208,10 +209,12 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = CCM_DEFAULT_FROM_EMAIL
 
 # SMS and print backends use one settings shape, like STORAGES.
-SMS_BACKENDS = {
+# RATE_LIMIT: messages a second for this backend, shared by all workers (0 = unlimited).
+SMS_BACKENDS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": env_str("CCM_SMS_BACKEND", "channels.backends.sms.file.SmsBackend"),
         "OPTIONS": {"directory": env_str("CCM_SMS_DIR", str(VAR_DIR / "sms"))},
+        "RATE_LIMIT": float(env_str("CCM_SMS_RATE_LIMIT", "0")),
     }
 }
 PRINT_BACKENDS = {
@@ -226,7 +229,6 @@ CCM_RATE_LIMIT_REDIS_URL = env_str(
     "CCM_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
 CCM_EMAIL_RATE_LIMIT = float(env_str("CCM_EMAIL_RATE_LIMIT", "0"))
-SMS_BACKENDS["default"]["RATE_LIMIT"] = float(env_str("CCM_SMS_RATE_LIMIT", "0"))
 # Shared secret in the SMS delivery-report URL (/webhooks/sms/dlr/<token>/); empty = off.
 CCM_SMS_DLR_TOKEN = env_str("CCM_SMS_DLR_TOKEN", "")
 # django-anymail: ESP credentials and the tracking webhooks' basic-auth secret.

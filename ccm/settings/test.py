@@ -19,7 +19,9 @@ DATABASES = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-SMS_BACKENDS = {"default": {"BACKEND": "channels.backends.sms.locmem.SmsBackend"}}
+SMS_BACKENDS = {
+    "default": {"BACKEND": "channels.backends.sms.locmem.SmsBackend", "RATE_LIMIT": 0.0}
+}
 PRINT_BACKENDS = {"default": {"BACKEND": "channels.backends.printing.locmem.PrintBackend"}}
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}

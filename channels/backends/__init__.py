@@ -16,7 +16,9 @@ class _BackendsHandler(BaseConnectionHandler):
     exception_class = ImproperlyConfigured
 
     def configure_settings(self, settings_value: dict[str, Any] | None) -> dict[str, Any]:
-        return getattr(settings, self.settings_name) if settings_value is None else settings_value
+        return (
+            getattr(settings, str(self.settings_name)) if settings_value is None else settings_value
+        )
 
     def create_connection(self, alias: str) -> Any:
         params = self.settings[alias]

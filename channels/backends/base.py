@@ -16,7 +16,9 @@ class SendResult:
 _MISSING = object()
 
 
-def get_backend_option(name: str, options: dict[str, Any], default: Any = _MISSING, *, setting: str) -> Any:
+def get_backend_option(
+    name: str, options: dict[str, Any], default: Any = _MISSING, *, setting: str
+) -> Any:
     """Read one backend option; the error names the exact setting to add."""
     if name in options:
         return options[name]

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 
 from channels.rendering import Rendered
 
@@ -17,11 +16,11 @@ from channels.rendering import Rendered
 class FrozenEmail(EmailMultiAlternatives):
     """An email whose MIME tree (and so its boundaries and bytes) is built only once."""
 
-    _frozen: SafeMIMEText | SafeMIMEMultipart | None = None
+    _frozen: Any = None
 
-    def message(self) -> Any:
+    def message(self, **kwargs: Any) -> Any:
         if self._frozen is None:
-            self._frozen = super().message()
+            self._frozen = super().message(**kwargs)
         return self._frozen
 
     def as_bytes(self) -> bytes:
@@ -40,7 +39,11 @@ def email_build(
 ) -> FrozenEmail:
     """Build the email for ``rendered`` with a fixed Message-ID and Date."""
     recipient = f"{to_name} <{to}>" if to_name else to
-    headers = {"Message-ID": message_id, "Date": formatdate(localtime=False), **(extra_headers or {})}
+    headers = {
+        "Message-ID": message_id,
+        "Date": formatdate(localtime=False),
+        **(extra_headers or {}),
+    }
     message = FrozenEmail(
         subject=rendered.subject,
         body=rendered.text,

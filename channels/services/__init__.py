@@ -10,9 +10,9 @@ __all__ = [
     "batch_dispatch",
     "batch_finalize",
     "message_create",
-    "print_files_build",
     "messages_release_due",
     "messages_requeue_stuck",
     "messages_send",
+    "print_files_build",
     "version_test_send",
 ]

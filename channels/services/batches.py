@@ -7,7 +7,7 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -16,8 +16,8 @@ from django.utils import timezone
 from channels.models import Batch, DeliveryEvent, Message
 from channels.selectors import batch_counts
 from channels.services.callbacks import callback_for_batch, callbacks_for_messages
-from channels.services.printing import print_files_build
 from channels.services.pacing import marketing_counts
+from channels.services.printing import print_files_build
 from channels.services.routing import RowError, Suppressed, data_validate, route_choose
 from customers.models import Customer
 from customers.selectors import consents_granted, suppressed_addresses
@@ -39,7 +39,7 @@ def batch_create(
     *,
     communication: Communication,
     rows: Iterable[Mapping[str, Any]],
-    created_by: AbstractBaseUser,
+    created_by: User,
     source: str = "api",
     send_at: dt.datetime | None = None,
 ) -> Batch:
@@ -59,7 +59,11 @@ def batch_create(
 
     with transaction.atomic():
         batch = Batch.objects.create(
-            communication=communication, version=version, created_by=created_by, source=source, send_at=send_at
+            communication=communication,
+            version=version,
+            created_by=created_by,
+            source=source,
+            send_at=send_at,
         )
         total = 0
         rejected: list[dict[str, Any]] = []
@@ -94,12 +98,17 @@ class RowContext:
 
 
 def row_context(*, rows: list[Any], communication: Communication) -> RowContext:
-    ids = {str(r.get("customer_id")) for r in rows if isinstance(r, Mapping) and r.get("customer_id")}
+    ids = {
+        str(r.get("customer_id")) for r in rows if isinstance(r, Mapping) and r.get("customer_id")
+    }
     customers = {c.external_id: c for c in Customer.objects.filter(external_id__in=ids)}
     contacts: list[tuple[str, str]] = []
     for row in rows:
         if isinstance(row, Mapping):
-            contacts += [("email", str(row.get("email") or "")), ("sms", str(row.get("phone") or ""))]
+            contacts += [
+                ("email", str(row.get("email") or "")),
+                ("sms", str(row.get("phone") or "")),
+            ]
     for customer in customers.values():
         contacts += [("email", customer.email), ("sms", customer.phone)]
     customer_ids = [c.pk for c in customers.values()]
@@ -136,19 +145,27 @@ def message_build(
     status, reason = Message.Status.QUEUED, ""
     try:
         route = route_choose(
-            communication=version.communication, customer=customer, row=row, available=available,
-            consented=customer is not None and customer.pk in context.consented, suppressed=context.suppressed,
+            communication=version.communication,
+            customer=customer,
+            row=row,
+            available=available,
+            consented=customer is not None and customer.pk in context.consented,
+            suppressed=context.suppressed,
         )
     except Suppressed as exc:
         route, status, reason = exc.route, Message.Status.SUPPRESSED, exc.reason
-    if customer is not None and status == Message.Status.QUEUED and (
-        version.communication.category == Communication.Category.MARKETING
+    if (
+        customer is not None
+        and status == Message.Status.QUEUED
+        and (version.communication.category == Communication.Category.MARKETING)
     ):
         sent = context.marketing_counts.get(customer.pk, 0)
         if sent >= settings.CCM_MARKETING_CAP_MESSAGES:
             status = Message.Status.SUPPRESSED
-            reason = (f"frequency cap: {sent} marketing messages in "
-                      f"{settings.CCM_MARKETING_CAP_DAYS} days")
+            reason = (
+                f"frequency cap: {sent} marketing messages in "
+                f"{settings.CCM_MARKETING_CAP_DAYS} days"
+            )
         else:
             context.marketing_counts[customer.pk] = sent + 1
     return Message(
@@ -160,7 +177,9 @@ def message_build(
         locale=route.locale,
         recipient=route.recipient,
         recipient_name=route.recipient_name,
-        timezone=str(row.get("timezone") or (customer.timezone if customer else "") or settings.TIME_ZONE),
+        timezone=str(
+            row.get("timezone") or (customer.timezone if customer else "") or settings.TIME_ZONE
+        ),
         not_before=send_at,
         data=data,
         status=status,
@@ -181,7 +200,12 @@ def _messages_for_rows(
         try:
             messages.append(
                 message_build(
-                    version=version, row=row, context=context, available=available, batch=batch, number=number,
+                    version=version,
+                    row=row,
+                    context=context,
+                    available=available,
+                    batch=batch,
+                    number=number,
                     send_at=batch.send_at,
                 )
             )
@@ -200,7 +224,9 @@ def batch_dispatch(*, batch_id: int) -> int:
     """Split a batch's queued messages into chunk tasks; returns how many were enqueued."""
     from channels.tasks import messages_send as messages_send_task
 
-    updated = Batch.objects.filter(pk=batch_id, status=Batch.Status.QUEUED).update(status=Batch.Status.RUNNING)
+    updated = Batch.objects.filter(pk=batch_id, status=Batch.Status.QUEUED).update(
+        status=Batch.Status.RUNNING
+    )
     if not updated:
         return 0
     now = timezone.now()
@@ -236,12 +262,16 @@ def batch_finalize(*, batch_id: int) -> bool:
         return False
     batch = Batch.objects.get(pk=batch_id)
     print_file = print_files_build(batch=batch)
-    Batch.objects.filter(pk=batch_id).update(status=Batch.Status.COMPLETED, finished_at=timezone.now())
+    Batch.objects.filter(pk=batch_id).update(
+        status=Batch.Status.COMPLETED, finished_at=timezone.now()
+    )
     batch.refresh_from_db()
     if print_file is not None:
         callbacks_for_messages(message_ids=print_file.message_ids)
     callbacks_for_messages(
-        message_ids=Message.objects.filter(batch=batch, status=Message.Status.SUPPRESSED).values_list("id", flat=True)
+        message_ids=Message.objects.filter(
+            batch=batch, status=Message.Status.SUPPRESSED
+        ).values_list("id", flat=True)
     )
     callback_for_batch(batch=batch, counts=batch_counts(batch=batch))
     return True

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import requests
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
@@ -32,7 +32,7 @@ RETRY_SCHEDULE = [30, 120, 600, 1800, 7200, 21600]
 TIMEOUT_SECONDS = 10
 # A claimed delivery is retried after this long if its worker died mid-request.
 LEASE_SECONDS = 300
-MESSAGE_EVENTS = {
+MESSAGE_EVENTS: dict[str, str] = {
     Message.Status.SENT: "message.sent",
     Message.Status.DELIVERED: "message.delivered",
     Message.Status.FAILED: "message.failed",
@@ -40,7 +40,7 @@ MESSAGE_EVENTS = {
 }
 
 
-def webhook_endpoint_create(*, owner: AbstractBaseUser, url: str) -> WebhookEndpoint:
+def webhook_endpoint_create(*, owner: User, url: str) -> WebhookEndpoint:
     """Register ``url`` for ``owner``'s callbacks; the secret is on the returned endpoint."""
     try:
         URLValidator(schemes=["https", "http"])(url)
@@ -78,9 +78,11 @@ def _queue(events: list[tuple[int, str, dict[str, Any]]]) -> int:
             endpoint=endpoint,
             event_id=f"evt_{uuid.uuid4().hex}",
             event_type=event_type,
-            payload=json.loads(json.dumps(
-                {"type": event_type, "timestamp": now, "data": data}, cls=DjangoJSONEncoder
-            )),
+            payload=json.loads(
+                json.dumps(
+                    {"type": event_type, "timestamp": now, "data": data}, cls=DjangoJSONEncoder
+                )
+            ),
             next_attempt_at=now,
         )
         for owner, event_type, data in events
@@ -92,9 +94,9 @@ def _queue(events: list[tuple[int, str, dict[str, Any]]]) -> int:
 
 def callbacks_for_messages(*, message_ids: Iterable[int]) -> int:
     """Queue a callback for each of these messages that reached a final status."""
-    messages = Message.objects.filter(id__in=list(message_ids), status__in=list(MESSAGE_EVENTS)).select_related(
-        "batch", "customer"
-    )
+    messages = Message.objects.filter(
+        id__in=list(message_ids), status__in=list(MESSAGE_EVENTS)
+    ).select_related("batch", "customer")
     events = []
     for message in messages:
         owner = message.requested_by_id or (message.batch.created_by_id if message.batch else None)
@@ -104,8 +106,15 @@ def callbacks_for_messages(*, message_ids: Iterable[int]) -> int:
 
 
 def callback_for_batch(*, batch: Batch, counts: dict[str, int]) -> int:
-    return _queue([(batch.created_by_id, "batch.completed", {"batch_id": batch.pk, "status": batch.status,
-                                                              "counts": counts})])
+    return _queue(
+        [
+            (
+                batch.created_by_id,
+                "batch.completed",
+                {"batch_id": batch.pk, "status": batch.status, "counts": counts},
+            )
+        ]
+    )
 
 
 def _claim_due(limit: int) -> list[WebhookDelivery]:
@@ -133,12 +142,21 @@ def _post(delivery: WebhookDelivery, session: requests.Session) -> tuple[bool, i
         "webhook-signature": Webhook(endpoint.secret).sign(delivery.event_id, sent_at, body),
     }
     try:
-        response = session.post(endpoint.url, data=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS,
-                                allow_redirects=False)
+        response = session.post(
+            endpoint.url,
+            data=body.encode(),
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
     except requests.RequestException as exc:
         return False, None, f"{type(exc).__name__}: {exc}"[:500]
     ok = 200 <= response.status_code < 300
-    return ok, response.status_code, "" if ok else f"HTTP {response.status_code}: {response.text[:300]}"
+    return (
+        ok,
+        response.status_code,
+        "" if ok else f"HTTP {response.status_code}: {response.text[:300]}",
+    )
 
 
 def webhook_deliveries_send(*, limit: int = 500) -> int:
@@ -156,13 +174,23 @@ def webhook_deliveries_send(*, limit: int = 500) -> int:
                 delivered += 1
             elif delivery.attempts > len(RETRY_SCHEDULE):
                 delivery.status = WebhookDelivery.Status.DEAD
-                logger.warning("webhook %s to %s is dead: %s", delivery.event_id, delivery.endpoint.url, error)
+                logger.warning(
+                    "webhook %s to %s is dead: %s", delivery.event_id, delivery.endpoint.url, error
+                )
             else:
                 delivery.next_attempt_at = timezone.now() + dt.timedelta(
                     seconds=RETRY_SCHEDULE[delivery.attempts - 1]
                 )
-            delivery.save(update_fields=["attempts", "last_status_code", "last_error", "status", "delivered_at",
-                                         "next_attempt_at"])
+            delivery.save(
+                update_fields=[
+                    "attempts",
+                    "last_status_code",
+                    "last_error",
+                    "status",
+                    "delivered_at",
+                    "next_attempt_at",
+                ]
+            )
     return delivered
 
 

@@ -28,10 +28,9 @@ from channels.backends.email import email_build
 from channels.backends.sms.base import SmsMessage
 from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
-from channels.rate_limits import limiter
+from channels.rate_limits import backend_rate_limit, limiter
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
-from channels.services.batches import batch_finalize
-from channels.services.batches import available_channels, row_context
+from channels.services.batches import available_channels, batch_finalize, row_context
 from channels.services.callbacks import callbacks_for_messages
 from channels.services.pacing import quiet_until
 from channels.services.routing import RowError, Suppressed, route_choose
@@ -72,7 +71,9 @@ def _deferred_for_quiet_hours(message: Message, now: dt.datetime) -> bool:
     until = quiet_until(channel=message.channel, tz_name=message.timezone, now=now)
     if until is None:
         return False
-    Message.objects.filter(pk=message.pk).update(status=Status.QUEUED, claimed_at=None, not_before=until)
+    Message.objects.filter(pk=message.pk).update(
+        status=Status.QUEUED, claimed_at=None, not_before=until
+    )
     _event(message, DeliveryEvent.Kind.DEFERRED, until=until.isoformat())
     return True
 
@@ -100,7 +101,9 @@ def _mark_sent(message: Message, provider_message_id: str, backend: str) -> None
     Message.objects.filter(pk=message.pk).update(
         status=Status.SENT, sent_at=timezone.now(), provider_message_id=provider_message_id
     )
-    _event(message, DeliveryEvent.Kind.SENT, backend=backend, provider_message_id=provider_message_id)
+    _event(
+        message, DeliveryEvent.Kind.SENT, backend=backend, provider_message_id=provider_message_id
+    )
 
 
 def _recipient(message: Message) -> Recipient:
@@ -119,7 +122,9 @@ def message_render(message: Message) -> Rendered:
     )
 
 
-def _archive(message: Message, rendered: Rendered, content: bytes, content_type: str, backend: str) -> None:
+def _archive(
+    message: Message, rendered: Rendered, content: bytes, content_type: str, backend: str
+) -> None:
     archive_record_create(
         content=content,
         content_type=content_type,
@@ -139,7 +144,9 @@ def _archive(message: Message, rendered: Rendered, content: bytes, content_type:
 
 def _ensure_message_id(message: Message) -> None:
     if not message.message_id:
-        message.message_id = make_msgid(idstring=str(message.pk), domain=settings.CCM_MESSAGE_ID_DOMAIN)
+        message.message_id = make_msgid(
+            idstring=str(message.pk), domain=settings.CCM_MESSAGE_ID_DOMAIN
+        )
         Message.objects.filter(pk=message.pk).update(message_id=message.message_id)
 
 
@@ -162,7 +169,9 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
     except smtplib.SMTPRecipientsRefused as exc:
         raise RecipientRejected(f"recipient refused: {exc.recipients}") from exc
     except smtplib.SMTPDataError as exc:
-        raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600) from exc
+        raise DeliveryError(
+            f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=500 <= exc.smtp_code < 600
+        ) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP: {exc}", permanent=False) from exc
     status = getattr(email, "anymail_status", None)
@@ -180,7 +189,7 @@ def _send_sms(message: Message, rendered: Rendered, backend: Any) -> None:
         text=rendered.text,
         reference=message.message_id,
     )
-    limiter().wait(f"sms:{backend.alias}", settings.SMS_BACKENDS[backend.alias].get("RATE_LIMIT"))
+    limiter().wait(f"sms:{backend.alias}", backend_rate_limit(backend.alias))
     (result,) = backend.send([sms])
     _mark_sent(message, result.provider_message_id, f"sms:{backend.alias}")
 
@@ -228,8 +237,12 @@ def messages_send(*, message_ids: list[int]) -> None:
                 if exc.permanent:
                     _fail(message, str(exc))
                     if isinstance(exc, RecipientRejected):
-                        suppression_add(channel=message.channel, address=message.recipient,
-                                        reason=Suppression.Reason.HARD_BOUNCE, note=str(exc))
+                        suppression_add(
+                            channel=message.channel,
+                            address=message.recipient,
+                            reason=Suppression.Reason.HARD_BOUNCE,
+                            note=str(exc),
+                        )
                     message_fallback(message=message)
                     continue
                 _release(messages[index:], str(exc))
@@ -256,22 +269,40 @@ def message_fallback(*, message: Message) -> Message | None:
         tried.add(link.channel)
         link = link.fallback_of
     communication = message.version.communication
-    context = row_context(rows=[{"customer_id": message.customer.external_id}], communication=communication)
+    context = row_context(
+        rows=[{"customer_id": message.customer.external_id}], communication=communication
+    )
     try:
         route = route_choose(
-            communication=communication, customer=message.customer, row={"locale": message.locale},
-            available=available_channels(message.version), consented=message.customer.pk in context.consented,
-            suppressed=context.suppressed, exclude=tried,
+            communication=communication,
+            customer=message.customer,
+            row={"locale": message.locale},
+            available=available_channels(message.version),
+            consented=message.customer.pk in context.consented,
+            suppressed=context.suppressed,
+            exclude=tried,
         )
     except (RowError, Suppressed):
         return None
     with transaction.atomic():
         fallback = Message.objects.create(
-            batch=message.batch, version=message.version, customer=message.customer, row_number=message.row_number,
-            channel=route.channel, locale=route.locale, recipient=route.recipient,
-            recipient_name=route.recipient_name, data=message.data, fallback_of=message,
+            batch=message.batch,
+            version=message.version,
+            customer=message.customer,
+            row_number=message.row_number,
+            channel=route.channel,
+            locale=route.locale,
+            recipient=route.recipient,
+            recipient_name=route.recipient_name,
+            data=message.data,
+            fallback_of=message,
         )
-        _event(message, DeliveryEvent.Kind.FALLBACK, to_channel=route.channel, fallback_message=fallback.pk)
+        _event(
+            message,
+            DeliveryEvent.Kind.FALLBACK,
+            to_channel=route.channel,
+            fallback_message=fallback.pk,
+        )
         transaction.on_commit(lambda: _enqueue_send([fallback.pk]))
     return fallback
 

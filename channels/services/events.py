@@ -16,7 +16,9 @@ BOUNCED = DeliveryEvent.Kind.BOUNCED
 _SENT_STATES = (Message.Status.SENT, Message.Status.DELIVERED)
 
 
-def message_for_provider_event(*, provider_message_id: str = "", ccm_message_id: Any = None) -> Message | None:
+def message_for_provider_event(
+    *, provider_message_id: str = "", ccm_message_id: Any = None
+) -> Message | None:
     """The message an event is about: by the id we gave the provider, else by its id."""
     if ccm_message_id not in (None, ""):
         try:
@@ -24,11 +26,15 @@ def message_for_provider_event(*, provider_message_id: str = "", ccm_message_id:
         except (TypeError, ValueError):
             return None
     if provider_message_id:
-        return Message.objects.filter(provider_message_id=provider_message_id).order_by("-id").first()
+        return (
+            Message.objects.filter(provider_message_id=provider_message_id).order_by("-id").first()
+        )
     return None
 
 
-def delivery_event_record(*, message: Message, kind: str, detail: dict[str, Any] | None = None) -> DeliveryEvent:
+def delivery_event_record(
+    *, message: Message, kind: str, detail: dict[str, Any] | None = None
+) -> DeliveryEvent:
     """Record a provider's event on ``message`` and apply what it means."""
     from channels.services.dispatch import message_fallback
 
@@ -36,26 +42,43 @@ def delivery_event_record(*, message: Message, kind: str, detail: dict[str, Any]
     with transaction.atomic():
         event = DeliveryEvent.objects.create(message=message, kind=kind, detail=detail)
         if kind == DeliveryEvent.Kind.DELIVERED:
-            Message.objects.filter(pk=message.pk, status=Message.Status.SENT).update(status=Message.Status.DELIVERED)
+            Message.objects.filter(pk=message.pk, status=Message.Status.SENT).update(
+                status=Message.Status.DELIVERED
+            )
         elif kind in (BOUNCED, DeliveryEvent.Kind.FAILED):
             reason = str(detail.get("reason") or detail.get("description") or kind)
             failed = Message.objects.filter(pk=message.pk, status__in=_SENT_STATES).update(
                 status=Message.Status.FAILED, last_error=f"{kind}: {reason}"[:1000]
             )
             if kind == BOUNCED:
-                suppression_add(channel=message.channel, address=message.recipient,
-                                reason=Suppression.Reason.HARD_BOUNCE, note=reason[:500])
+                suppression_add(
+                    channel=message.channel,
+                    address=message.recipient,
+                    reason=Suppression.Reason.HARD_BOUNCE,
+                    note=reason[:500],
+                )
             if failed:
                 message.refresh_from_db()
                 message_fallback(message=message)
         elif kind == DeliveryEvent.Kind.COMPLAINED:
-            suppression_add(channel=message.channel, address=message.recipient,
-                            reason=Suppression.Reason.COMPLAINT)
+            suppression_add(
+                channel=message.channel,
+                address=message.recipient,
+                reason=Suppression.Reason.COMPLAINT,
+            )
         elif kind == DeliveryEvent.Kind.UNSUBSCRIBED:
-            suppression_add(channel=message.channel, address=message.recipient,
-                            reason=Suppression.Reason.UNSUBSCRIBE)
+            suppression_add(
+                channel=message.channel,
+                address=message.recipient,
+                reason=Suppression.Reason.UNSUBSCRIBE,
+            )
             if message.customer is not None:
-                consent_set(customer=message.customer, category="marketing", granted=False, source="unsubscribe")
+                consent_set(
+                    customer=message.customer,
+                    category="marketing",
+                    granted=False,
+                    source="unsubscribe",
+                )
     if kind in (DeliveryEvent.Kind.DELIVERED, BOUNCED, DeliveryEvent.Kind.FAILED):
         callbacks_for_messages(message_ids=[message.pk])
     return event

@@ -31,7 +31,7 @@ def quiet_until(*, channel: str, tz_name: str, now: dt.datetime) -> dt.datetime 
     conf = settings.CCM_QUIET_HOURS
     if channel not in conf["channels"]:
         return None
-    start, end = _clock(conf["start"]), _clock(conf["end"])
+    start, end = _clock(str(conf["start"])), _clock(str(conf["end"]))
     if start == end:
         return None
     local = now.astimezone(zone(tz_name))
@@ -44,7 +44,9 @@ def quiet_until(*, channel: str, tz_name: str, now: dt.datetime) -> dt.datetime 
     return dt.datetime.combine(day, end, tzinfo=local.tzinfo).astimezone(dt.UTC)
 
 
-def marketing_counts(*, customer_ids: Iterable[int], now: dt.datetime | None = None) -> dict[int, int]:
+def marketing_counts(
+    *, customer_ids: Iterable[int], now: dt.datetime | None = None
+) -> dict[int, int]:
     """Marketing messages per customer within the cap window (not counting the ones
     suppressed, cancelled or failed)."""
     from channels.models import Message
@@ -52,10 +54,13 @@ def marketing_counts(*, customer_ids: Iterable[int], now: dt.datetime | None = N
     since = (now or timezone.now()) - dt.timedelta(days=settings.CCM_MARKETING_CAP_DAYS)
     rows = (
         Message.objects.filter(
-            customer_id__in=list(customer_ids), created_at__gte=since,
+            customer_id__in=list(customer_ids),
+            created_at__gte=since,
             version__communication__category=Communication.Category.MARKETING,
         )
-        .exclude(status__in=[Message.Status.SUPPRESSED, Message.Status.CANCELLED, Message.Status.FAILED])
+        .exclude(
+            status__in=[Message.Status.SUPPRESSED, Message.Status.CANCELLED, Message.Status.FAILED]
+        )
         .values("customer_id")
         .annotate(n=Count("id"))
     )

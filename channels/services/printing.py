@@ -15,7 +15,15 @@ from channels.models import Batch, DeliveryEvent, Message, PrintFile
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 
-MANIFEST_FIELDS = ["sequence", "message_id", "customer", "recipient_name", "pages", "first_page", "sha256"]
+MANIFEST_FIELDS = [
+    "sequence",
+    "message_id",
+    "customer",
+    "recipient_name",
+    "pages",
+    "first_page",
+    "sha256",
+]
 
 
 def print_files_build(*, batch: Batch | None) -> PrintFile | None:
@@ -31,8 +39,7 @@ def print_files_build(*, batch: Batch | None) -> PrintFile | None:
     if not letters:
         return None
     entries = {
-        e.message_id: e
-        for e in ArchiveEntry.objects.filter(message__in=letters, is_test=False)
+        e.message_id: e for e in ArchiveEntry.objects.filter(message__in=letters, is_test=False)
     }
     writer = PdfWriter()
     rows = []
@@ -42,15 +49,17 @@ def print_files_build(*, batch: Batch | None) -> PrintFile | None:
         reader = PdfReader(io.BytesIO(artifact_read(entry=entry)))
         for pdf_page in reader.pages:
             writer.add_page(pdf_page)
-        rows.append({
-            "sequence": sequence,
-            "message_id": letter.pk,
-            "customer": letter.customer.external_id if letter.customer else "",
-            "recipient_name": letter.recipient_name,
-            "pages": len(reader.pages),
-            "first_page": page,
-            "sha256": entry.artifact_sha256,
-        })
+        rows.append(
+            {
+                "sequence": sequence,
+                "message_id": letter.pk,
+                "customer": letter.customer.external_id if letter.customer else "",
+                "recipient_name": letter.recipient_name,
+                "pages": len(reader.pages),
+                "first_page": page,
+                "sha256": entry.artifact_sha256,
+            }
+        )
         page += len(reader.pages)
     buffer = io.BytesIO()
     writer.write(buffer)
@@ -66,7 +75,9 @@ def print_files_build(*, batch: Batch | None) -> PrintFile | None:
         name=name,
         pdf=pdf,
         manifest_csv=csv_buffer.getvalue().encode("utf-8"),
-        manifest_json=json.dumps({"batch": batch.pk if batch else None, "letters": rows}, ensure_ascii=False, indent=2).encode(),
+        manifest_json=json.dumps(
+            {"batch": batch.pk if batch else None, "letters": rows}, ensure_ascii=False, indent=2
+        ).encode(),
     )
     backend = print_backends["default"]
     result = backend.submit(job)
@@ -84,7 +95,9 @@ def print_files_build(*, batch: Batch | None) -> PrintFile | None:
             status=Message.Status.SENT, sent_at=timezone.now()
         )
         DeliveryEvent.objects.bulk_create(
-            DeliveryEvent(message=m, kind=DeliveryEvent.Kind.PRINTED, detail={"print_file": print_file.pk})
+            DeliveryEvent(
+                message=m, kind=DeliveryEvent.Kind.PRINTED, detail={"print_file": print_file.pk}
+            )
             for m in letters
         )
     print_file.message_ids = [m.pk for m in letters]

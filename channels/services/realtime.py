@@ -4,7 +4,7 @@ confirmation) without a batch, sent as soon as it is committed."""
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -16,7 +16,10 @@ from templates_store.selectors import version_published
 
 
 def message_create(
-    *, communication: Communication, row: Mapping[str, Any], requested_by: AbstractBaseUser | None = None
+    *,
+    communication: Communication,
+    row: Mapping[str, Any],
+    requested_by: User | None = None,
 ) -> Message:
     """Accept one message for the published version of ``communication`` and enqueue it.
 
@@ -24,7 +27,9 @@ def message_create(
     """
     version = version_published(communication=communication)
     if version is None:
-        raise ValidationError({"communication": f"Communication {communication.key!r} has no published version."})
+        raise ValidationError(
+            {"communication": f"Communication {communication.key!r} has no published version."}
+        )
     try:
         message = message_build(
             version=version,

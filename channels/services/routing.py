@@ -59,7 +59,9 @@ def _inline_contacts(row: Mapping[str, Any]) -> dict[str, str]:
             raise RowError("phone", exc.messages[0]) from exc
     if row.get("address"):
         address = row["address"]
-        contacts["address"] = "\n".join(map(str, address)) if isinstance(address, list) else str(address)
+        contacts["address"] = (
+            "\n".join(map(str, address)) if isinstance(address, list) else str(address)
+        )
     return contacts
 
 
@@ -107,11 +109,19 @@ def route_choose(
         contact = _contact_for(channel, contacts)
         if channel in available and channel not in exclude and contact:
             locales = available[channel]
-            locale = wanted_locale if wanted_locale in locales else ("en" if "en" in locales else sorted(locales)[0])
-            routes.append(Route(channel=channel, locale=locale, recipient=contact, recipient_name=name))
+            locale = (
+                wanted_locale
+                if wanted_locale in locales
+                else ("en" if "en" in locales else sorted(locales)[0])
+            )
+            routes.append(
+                Route(channel=channel, locale=locale, recipient=contact, recipient_name=name)
+            )
     if not routes:
         tried = ", ".join(ch for ch in preference if ch in available and ch not in exclude)
-        raise RowError("recipient", f"no contact point for any allowed channel (tried: {tried or 'none'})")
+        raise RowError(
+            "recipient", f"no contact point for any allowed channel (tried: {tried or 'none'})"
+        )
     if communication.category == Communication.Category.MARKETING and not consented:
         raise Suppressed(routes[0], "no consent to marketing")
     for route in routes:

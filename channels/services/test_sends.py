@@ -16,7 +16,13 @@ from templates_store.models import TemplateVersion
 
 
 def version_test_send(
-    *, version: TemplateVersion, channel: str, locale: str, to: str, to_name: str = "", data: dict[str, Any] | None = None
+    *,
+    version: TemplateVersion,
+    channel: str,
+    locale: str,
+    to: str,
+    to_name: str = "",
+    data: dict[str, Any] | None = None,
 ) -> tuple[ArchiveEntry, bytes]:
     """Render ``version`` with its sample data (or ``data``) and send it to ``to``.
 
@@ -31,7 +37,11 @@ def version_test_send(
     brand = version.communication.brand
     if channel == "email":
         email = email_build(
-            rendered=rendered, to=to, to_name=to_name, from_email=brand.email_sender, message_id=message_id,
+            rendered=rendered,
+            to=to,
+            to_name=to_name,
+            from_email=brand.email_sender,
+            message_id=message_id,
             extra_headers={"X-CCM-Test": "true"},
         )
         content, content_type = email.as_bytes(), "message/rfc822"
@@ -40,13 +50,23 @@ def version_test_send(
     elif channel == "sms":
         content, content_type = rendered.text.encode("utf-8"), "text/plain"
         backend = sms_backends["default"]
-        backend.send([SmsMessage(to=to, sender=brand.sms_sender, text=rendered.text, reference=message_id)])
+        backend.send(
+            [SmsMessage(to=to, sender=brand.sms_sender, text=rendered.text, reference=message_id)]
+        )
     else:
         content, content_type = render_pdf(rendered), "application/pdf"
     entry = archive_record_create(
-        content=content, content_type=content_type, message=None, version=version, channel=channel,
-        locale=locale, recipient=to, recipient_name=to_name,
+        content=content,
+        content_type=content_type,
+        message=None,
+        version=version,
+        channel=channel,
+        locale=locale,
+        recipient=to,
+        recipient_name=to_name,
         subject=rendered.subject if channel == "email" else rendered.text[:500],
-        data=dict(data), message_reference=message_id, is_test=True,
+        data=dict(data),
+        message_reference=message_id,
+        is_test=True,
     )
     return entry, content

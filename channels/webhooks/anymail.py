@@ -25,16 +25,27 @@ KINDS = {
 
 
 @receiver(tracking, dispatch_uid="ccm_anymail_tracking")
-def anymail_tracking_received(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:
+def anymail_tracking_received(
+    sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any
+) -> None:
     kind = KINDS.get(event.event_type)
     if kind is None:
         return
     message = message_for_provider_event(
-        provider_message_id=event.message_id or "", ccm_message_id=(event.metadata or {}).get("ccm_message_id")
+        provider_message_id=event.message_id or "",
+        ccm_message_id=(event.metadata or {}).get("ccm_message_id"),
     )
     if message is None:
         return
-    delivery_event_record(message=message, kind=kind, detail={
-        "esp": esp_name, "event_id": event.event_id, "reason": event.reject_reason,
-        "description": event.description, "mta_response": event.mta_response, "url": event.click_url,
-    })
+    delivery_event_record(
+        message=message,
+        kind=kind,
+        detail={
+            "esp": esp_name,
+            "event_id": event.event_id,
+            "reason": event.reject_reason,
+            "description": event.description,
+            "mta_response": event.mta_response,
+            "url": event.click_url,
+        },
+    )

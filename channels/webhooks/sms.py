@@ -16,9 +16,12 @@ from channels.models import DeliveryEvent, Message
 from channels.services.events import delivery_event_record
 
 STATUSES = {
-    "delivered": DeliveryEvent.Kind.DELIVERED, "1": DeliveryEvent.Kind.DELIVERED,
-    "failed": DeliveryEvent.Kind.FAILED, "2": DeliveryEvent.Kind.FAILED,
-    "rejected": DeliveryEvent.Kind.FAILED, "16": DeliveryEvent.Kind.FAILED,
+    "delivered": DeliveryEvent.Kind.DELIVERED,
+    "1": DeliveryEvent.Kind.DELIVERED,
+    "failed": DeliveryEvent.Kind.FAILED,
+    "2": DeliveryEvent.Kind.FAILED,
+    "rejected": DeliveryEvent.Kind.FAILED,
+    "16": DeliveryEvent.Kind.FAILED,
 }
 
 
@@ -34,6 +37,9 @@ def sms_delivery_report(request: HttpRequest, token: str) -> HttpResponse:
     message = Message.objects.filter(message_id=reference, channel="sms").first()
     if message is None:
         return HttpResponseNotFound("unknown reference")
-    delivery_event_record(message=message, kind=STATUSES[status],
-                          detail={"reason": params.get("error", ""), "gateway_status": status})
+    delivery_event_record(
+        message=message,
+        kind=STATUSES[status],
+        detail={"reason": params.get("error", ""), "gateway_status": status},
+    )
     return HttpResponse("ok")

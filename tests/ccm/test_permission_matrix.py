@@ -80,7 +80,7 @@ def test_a_user_without_a_role_is_refused(client, name, path):
 @pytest.mark.parametrize("role", sorted(ROLE_PERMISSIONS))
 def test_each_role_sees_exactly_its_sections(client, role):
     client.force_login(UserFactory(roles=[role]))
-    for label, url_name, permission in NAVIGATION:
+    for _label, url_name, permission in NAVIGATION:
         from django.urls import reverse
 
         response = client.get(reverse(url_name))

@@ -20,7 +20,9 @@ def operator_client():
 
 
 class BatchApiTests:
-    def test_a_batch_is_accepted_with_202_and_sent(self, operator_client, django_capture_on_commit_callbacks):
+    def test_a_batch_is_accepted_with_202_and_sent(
+        self, operator_client, django_capture_on_commit_callbacks
+    ):
         version = published_version()
         customers = CustomerFactory.create_batch(3, channel_preference=["email"])
         body = {
@@ -32,7 +34,9 @@ class BatchApiTests:
             response = operator_client.post("/api/batches", body, format="json")
         assert response.status_code == 202, response.content
         assert response.data["total_rows"] == 4
-        assert response.data["rejected_rows"] == [{"row": 4, "field": "customer_id", "reason": "no customer 'UNKNOWN'"}]
+        assert response.data["rejected_rows"] == [
+            {"row": 4, "field": "customer_id", "reason": "no customer 'UNKNOWN'"}
+        ]
         assert len(mail.outbox) == 3
 
         detail = operator_client.get(f"/api/batches/{response.data['id']}")
@@ -40,18 +44,27 @@ class BatchApiTests:
         assert detail.data["progress"]["counts"]["sent"] == 3
         messages = operator_client.get(f"/api/batches/{response.data['id']}/messages?status=sent")
         assert len(messages.data["results"]) == 3
-        assert operator_client.get(f"/api/batches/{response.data['id']}/messages?status=nope").status_code == 400
+        assert (
+            operator_client.get(
+                f"/api/batches/{response.data['id']}/messages?status=nope"
+            ).status_code
+            == 400
+        )
 
     def test_a_communication_without_published_version_is_refused(self, operator_client):
         communication = CommunicationFactory()
         response = operator_client.post(
-            "/api/batches", {"communication": communication.key, "recipients": [{"data": {}}]}, format="json"
+            "/api/batches",
+            {"communication": communication.key, "recipients": [{"data": {}}]},
+            format="json",
         )
         assert response.status_code == 400
         assert "no published version" in str(response.data["communication"])
 
     def test_unknown_communication_is_named(self, operator_client):
-        response = operator_client.post("/api/batches", {"communication": "nope", "recipients": [{}]}, format="json")
+        response = operator_client.post(
+            "/api/batches", {"communication": "nope", "recipients": [{}]}, format="json"
+        )
         assert response.status_code == 400 and "communication" in response.data
 
     def test_cancel_stops_queued_messages(self, operator_client):
@@ -59,8 +72,10 @@ class BatchApiTests:
         customers = CustomerFactory.create_batch(2)
         response = operator_client.post(
             "/api/batches",
-            {"communication": version.communication.key,
-             "recipients": [{"customer_id": c.external_id, "data": SAMPLE} for c in customers]},
+            {
+                "communication": version.communication.key,
+                "recipients": [{"customer_id": c.external_id, "data": SAMPLE} for c in customers],
+            },
             format="json",
         )
         cancel = operator_client.post(f"/api/batches/{response.data['id']}/cancel")

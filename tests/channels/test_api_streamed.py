@@ -18,11 +18,15 @@ def client():
 
 
 def _post(client, key, body, content_type, **headers):
-    return client.generic("POST", f"/api/batches?communication={key}", body, content_type=content_type, **headers)
+    return client.generic(
+        "POST", f"/api/batches?communication={key}", body, content_type=content_type, **headers
+    )
 
 
 class StreamedBatchBodyTests:
-    def test_a_csv_body_in_cp932_is_read_row_by_row(self, client, django_capture_on_commit_callbacks):
+    def test_a_csv_body_in_cp932_is_read_row_by_row(
+        self, client, django_capture_on_commit_callbacks
+    ):
         version = published_version()
         customer = CustomerFactory(channel_preference=["email"])
         csv_text = (
@@ -32,7 +36,9 @@ class StreamedBatchBodyTests:
             ",Bad Amount,bad@example.org,en,Bo,lots,2026-12-15\r\n"
         )
         with django_capture_on_commit_callbacks(execute=True):
-            response = _post(client, version.communication.key, csv_text.encode("cp932"), "text/csv")
+            response = _post(
+                client, version.communication.key, csv_text.encode("cp932"), "text/csv"
+            )
         assert response.status_code == 202, response.content
         assert response.data["total_rows"] == 3
         assert response.data["rejected_rows"] == [
@@ -49,7 +55,9 @@ class StreamedBatchBodyTests:
             for i in range(5)
         )
         with django_capture_on_commit_callbacks(execute=True):
-            response = _post(client, version.communication.key, lines.encode(), "application/x-ndjson")
+            response = _post(
+                client, version.communication.key, lines.encode(), "application/x-ndjson"
+            )
         assert response.status_code == 202
         assert len(mail.outbox) == 5
 
@@ -62,16 +70,27 @@ class StreamedBatchBodyTests:
         assert Batch.objects.count() == 0
 
     def test_the_communication_is_required_in_the_query_string(self, client):
-        response = client.generic("POST", "/api/batches", b"email\r\na@example.org\r\n", content_type="text/csv")
+        response = client.generic(
+            "POST", "/api/batches", b"email\r\na@example.org\r\n", content_type="text/csv"
+        )
         assert response.status_code == 400 and "communication" in response.data
 
     def test_idempotency_covers_streamed_bodies(self, client):
         version = published_version()
         body = b"email,first_name,amount,due_date\r\na@example.org,A,1,2026-12-15\r\n"
-        first = _post(client, version.communication.key, body, "text/csv", HTTP_IDEMPOTENCY_KEY="csv-1")
-        again = _post(client, version.communication.key, body, "text/csv", HTTP_IDEMPOTENCY_KEY="csv-1")
-        other = _post(client, version.communication.key, body + b"b@example.org,B,2,2026-12-15\r\n", "text/csv",
-                      HTTP_IDEMPOTENCY_KEY="csv-1")
+        first = _post(
+            client, version.communication.key, body, "text/csv", HTTP_IDEMPOTENCY_KEY="csv-1"
+        )
+        again = _post(
+            client, version.communication.key, body, "text/csv", HTTP_IDEMPOTENCY_KEY="csv-1"
+        )
+        other = _post(
+            client,
+            version.communication.key,
+            body + b"b@example.org,B,2,2026-12-15\r\n",
+            "text/csv",
+            HTTP_IDEMPOTENCY_KEY="csv-1",
+        )
         assert (first.status_code, again.status_code, other.status_code) == (202, 202, 422)
         assert again["Idempotent-Replayed"] == "true"
         assert Batch.objects.count() == 1

@@ -1,11 +1,11 @@
 import email
+import hashlib
+import io
 from email import policy
 
 import pytest
 from django.core import mail
 from pypdf import PdfReader
-import io
-import hashlib
 
 from channels import services
 from channels.backends.printing import locmem as print_outbox
@@ -21,17 +21,26 @@ pytestmark = pytest.mark.django_db
 
 
 class BatchPipelineTests:
-    def test_it_delivers_each_row_on_its_preferred_channel_and_archives_it(self, django_capture_on_commit_callbacks):
+    def test_it_delivers_each_row_on_its_preferred_channel_and_archives_it(
+        self, django_capture_on_commit_callbacks
+    ):
         version = published_version()
         by_email = CustomerFactory(channel_preference=["email"])
         by_sms = CustomerFactory(channel_preference=["sms"], locale="ja")
         by_letter = CustomerFactory(channel_preference=["print"])
-        rows = [{"customer_id": c.external_id, "data": SAMPLE} for c in (by_email, by_sms, by_letter)]
+        rows = [
+            {"customer_id": c.external_id, "data": SAMPLE} for c in (by_email, by_sms, by_letter)
+        ]
         with django_capture_on_commit_callbacks(execute=True):
-            batch = services.batch_create(communication=version.communication, rows=rows, created_by=UserFactory())
+            batch = services.batch_create(
+                communication=version.communication, rows=rows, created_by=UserFactory()
+            )
         batch.refresh_from_db()
         assert batch.status == Batch.Status.COMPLETED
-        assert list(Message.objects.filter(batch=batch).values_list("status", flat=True)) == ["sent"] * 3
+        assert (
+            list(Message.objects.filter(batch=batch).values_list("status", flat=True))
+            == ["sent"] * 3
+        )
 
         assert len(mail.outbox) == 1
         assert mail.outbox[0].to == [f"{by_email.name} <{by_email.email}>"]
@@ -58,7 +67,9 @@ class BatchPipelineTests:
             {"email": "inline@example.org", "name": "Inline", "data": SAMPLE},
         ]
         with django_capture_on_commit_callbacks(execute=True):
-            batch = services.batch_create(communication=version.communication, rows=rows, created_by=UserFactory())
+            batch = services.batch_create(
+                communication=version.communication, rows=rows, created_by=UserFactory()
+            )
         batch.refresh_from_db()
         assert batch.total_rows == 4
         assert batch.rejected_rows == [

@@ -19,7 +19,7 @@ class _Receiver(BaseHTTPRequestHandler):
     answers: list[int] = []
     received: list[tuple[dict, bytes]] = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["content-length"]))
         self.received.append((dict(self.headers), body))
         self.send_response(self.answers.pop(0) if self.answers else 204)
@@ -50,14 +50,20 @@ def _run_batch(client, capture, count=2):
     version = published_version()
     customers = CustomerFactory.create_batch(count, channel_preference=["email"])
     with capture(execute=True):
-        return client.post("/api/batches", {
-            "communication": version.communication.key,
-            "recipients": [{"customer_id": c.external_id, "data": SAMPLE} for c in customers],
-        }, format="json")
+        return client.post(
+            "/api/batches",
+            {
+                "communication": version.communication.key,
+                "recipients": [{"customer_id": c.external_id, "data": SAMPLE} for c in customers],
+            },
+            format="json",
+        )
 
 
 class StatusCallbackTests:
-    def test_signed_callbacks_reach_the_clients_endpoint(self, operator_api, receiver, django_capture_on_commit_callbacks):
+    def test_signed_callbacks_reach_the_clients_endpoint(
+        self, operator_api, receiver, django_capture_on_commit_callbacks
+    ):
         url, handler = receiver
         created = operator_api.post("/api/webhooks/endpoints", {"url": url}, format="json")
         assert created.status_code == 201 and created.data["secret"].startswith("whsec_")
@@ -65,13 +71,21 @@ class StatusCallbackTests:
         assert callbacks.webhook_deliveries_send() == 3
         verifier = Webhook(created.data["secret"])
         events = [verifier.verify(body, headers) for headers, body in handler.received]
-        assert sorted(e["type"] for e in events) == ["batch.completed", "message.sent", "message.sent"]
+        assert sorted(e["type"] for e in events) == [
+            "batch.completed",
+            "message.sent",
+            "message.sent",
+        ]
         batch_event = next(e for e in events if e["type"] == "batch.completed")
         assert batch_event["data"]["counts"]["sent"] == 2
 
-    def test_a_tampered_body_does_not_verify(self, operator_api, receiver, django_capture_on_commit_callbacks):
+    def test_a_tampered_body_does_not_verify(
+        self, operator_api, receiver, django_capture_on_commit_callbacks
+    ):
         url, handler = receiver
-        secret = operator_api.post("/api/webhooks/endpoints", {"url": url}, format="json").data["secret"]
+        secret = operator_api.post("/api/webhooks/endpoints", {"url": url}, format="json").data[
+            "secret"
+        ]
         _run_batch(operator_api, django_capture_on_commit_callbacks, count=1)
         callbacks.webhook_deliveries_send()
         headers, body = handler.received[0]
@@ -89,7 +103,9 @@ class StatusCallbackTests:
         delivery = WebhookDelivery.objects.get()
         handler.answers = [500] * (len(callbacks.RETRY_SCHEDULE) + 1)
         for attempt in range(len(callbacks.RETRY_SCHEDULE) + 1):
-            WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                next_attempt_at=delivery.created_at
+            )
             callbacks.webhook_deliveries_send()
             delivery.refresh_from_db()
             if attempt == 0:
@@ -103,13 +119,19 @@ class StatusCallbackTests:
         delivery.refresh_from_db()
         assert delivery.status == "delivered"
 
-    def test_an_unreachable_endpoint_is_retried(self, operator_api, django_capture_on_commit_callbacks):
-        operator_api.post("/api/webhooks/endpoints", {"url": "http://127.0.0.1:9/none"}, format="json")
+    def test_an_unreachable_endpoint_is_retried(
+        self, operator_api, django_capture_on_commit_callbacks
+    ):
+        operator_api.post(
+            "/api/webhooks/endpoints", {"url": "http://127.0.0.1:9/none"}, format="json"
+        )
         _run_batch(operator_api, django_capture_on_commit_callbacks, count=1)
         assert callbacks.webhook_deliveries_send() == 0
         assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"pending"}
         assert "ConnectionError" in WebhookDelivery.objects.first().last_error
 
-    def test_clients_without_endpoints_get_nothing_queued(self, operator_api, django_capture_on_commit_callbacks):
+    def test_clients_without_endpoints_get_nothing_queued(
+        self, operator_api, django_capture_on_commit_callbacks
+    ):
         _run_batch(operator_api, django_capture_on_commit_callbacks)
         assert not WebhookDelivery.objects.exists()

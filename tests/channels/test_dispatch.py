@@ -43,9 +43,11 @@ class MessagesSendTests:
                 raise smtplib.SMTPServerDisconnected("connection lost")
             return real_send(self, messages)
 
-        with mock.patch.object(LocmemBackend, "send_messages", flaky):
-            with pytest.raises(DeliveryError) as err:
-                services.messages_send(message_ids=ids)
+        with (
+            mock.patch.object(LocmemBackend, "send_messages", flaky),
+            pytest.raises(DeliveryError) as err,
+        ):
+            services.messages_send(message_ids=ids)
         assert not err.value.permanent
         statuses = dict(Message.objects.filter(id__in=ids).values_list("id", "status"))
         assert [statuses[i] for i in ids] == ["sent", "queued", "queued"]
@@ -60,7 +62,7 @@ class MessagesSendTests:
         assert batch.status == Batch.Status.COMPLETED
 
     def test_a_refused_recipient_fails_only_that_message(self):
-        batch, ids = _queued_batch(2)
+        _, ids = _queued_batch(2)
         real_send = LocmemBackend.send_messages
 
         def refuse_first(self, messages):
@@ -77,14 +79,16 @@ class MessagesSendTests:
 
     def test_messages_already_claimed_or_done_are_left_alone(self):
         _, ids = _queued_batch(2)
-        Message.objects.filter(id=ids[0]).update(status=Message.Status.SENDING, claimed_at=timezone.now())
+        Message.objects.filter(id=ids[0]).update(
+            status=Message.Status.SENDING, claimed_at=timezone.now()
+        )
         services.messages_send(message_ids=ids)
         assert len(mail.outbox) == 1
         services.messages_send(message_ids=ids)
         assert len(mail.outbox) == 1
 
     def test_a_render_error_fails_the_message_with_the_reason(self):
-        batch, ids = _queued_batch(1)
+        _, ids = _queued_batch(1)
         Message.objects.filter(id=ids[0]).update(data={"first_name": "A"})
         services.messages_send(message_ids=ids)
         message = Message.objects.get(id=ids[0])
@@ -94,10 +98,12 @@ class MessagesSendTests:
 class RequeueStuckTests:
     def test_messages_of_a_dead_worker_are_taken_back_and_sent(self, settings):
         settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
-        batch, ids = _queued_batch(2)
+        _, ids = _queued_batch(2)
         long_ago = timezone.now() - timedelta(minutes=5)
         Message.objects.filter(id=ids[0]).update(status=Message.Status.SENDING, claimed_at=long_ago)
-        Message.objects.filter(id=ids[1]).update(status=Message.Status.RENDERING, claimed_at=timezone.now())
+        Message.objects.filter(id=ids[1]).update(
+            status=Message.Status.RENDERING, claimed_at=timezone.now()
+        )
         assert services.messages_requeue_stuck() == 1
         assert Message.objects.get(id=ids[0]).status == "sent"
         assert Message.objects.get(id=ids[1]).status == "rendering"

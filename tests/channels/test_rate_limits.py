@@ -1,3 +1,4 @@
+import itertools
 import uuid
 
 import pytest
@@ -14,7 +15,7 @@ class RateLimiterTests:
         waits = [w.reserve(key, 10) for w in (first_worker, second_worker) * 5]
         assert waits[0] == pytest.approx(0, abs=0.02)
         # Each reservation is one interval (0.1 s) after the previous, whichever worker asks.
-        for before, after in zip(waits, waits[1:], strict=False):
+        for before, after in itertools.pairwise(waits):
             assert after - before == pytest.approx(0.1, abs=0.02)
 
     def test_different_backends_do_not_share_a_schedule(self):

@@ -20,14 +20,18 @@ def client():
 
 
 class RealtimeMessageTests:
-    def test_one_message_is_accepted_and_sent_without_a_batch(self, client, django_capture_on_commit_callbacks):
+    def test_one_message_is_accepted_and_sent_without_a_batch(
+        self, client, django_capture_on_commit_callbacks
+    ):
         version = published_version()
         customer = CustomerFactory(channel_preference=["email"])
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 "/api/messages",
-                {"communication": version.communication.key,
-                 "recipient": {"customer_id": customer.external_id, "data": SAMPLE}},
+                {
+                    "communication": version.communication.key,
+                    "recipient": {"customer_id": customer.external_id, "data": SAMPLE},
+                },
                 format="json",
             )
         assert response.status_code == 202, response.content
@@ -41,22 +45,33 @@ class RealtimeMessageTests:
         version = published_version()
         response = client.post(
             "/api/messages",
-            {"communication": version.communication.key,
-             "recipient": {"email": "a@example.org", "data": {**SAMPLE, "amount": -5}}},
+            {
+                "communication": version.communication.key,
+                "recipient": {"email": "a@example.org", "data": {**SAMPLE, "amount": -5}},
+            },
             format="json",
         )
         assert response.status_code == 400
         assert "data.amount" in response.data
         assert Message.objects.count() == 0
 
-    def test_real_time_letters_are_collected_into_one_print_file(self, client, django_capture_on_commit_callbacks):
+    def test_real_time_letters_are_collected_into_one_print_file(
+        self, client, django_capture_on_commit_callbacks
+    ):
         version = published_version()
         for _ in range(2):
             with django_capture_on_commit_callbacks(execute=True):
                 client.post(
                     "/api/messages",
-                    {"communication": version.communication.key,
-                     "recipient": {"name": "A", "address": "1 Road\nTown", "channel": "print", "data": SAMPLE}},
+                    {
+                        "communication": version.communication.key,
+                        "recipient": {
+                            "name": "A",
+                            "address": "1 Road\nTown",
+                            "channel": "print",
+                            "data": SAMPLE,
+                        },
+                    },
                     format="json",
                 )
         assert set(Message.objects.values_list("status", flat=True)) == {"awaiting_print"}
@@ -71,7 +86,10 @@ class IdempotencyKeyTests:
 
     def test_the_same_key_and_body_replays_the_first_answer(self, client):
         version = published_version()
-        body = {"communication": version.communication.key, "recipients": [{"email": "a@example.org", "data": SAMPLE}]}
+        body = {
+            "communication": version.communication.key,
+            "recipients": [{"email": "a@example.org", "data": SAMPLE}],
+        }
         first = self._post(client, body)
         second = self._post(client, body)
         assert first.status_code == second.status_code == 202
@@ -81,15 +99,23 @@ class IdempotencyKeyTests:
 
     def test_the_same_key_with_another_body_is_refused(self, client):
         version = published_version()
-        body = {"communication": version.communication.key, "recipients": [{"email": "a@example.org", "data": SAMPLE}]}
+        body = {
+            "communication": version.communication.key,
+            "recipients": [{"email": "a@example.org", "data": SAMPLE}],
+        }
         self._post(client, body)
-        other = self._post(client, {**body, "recipients": [{"email": "b@example.org", "data": SAMPLE}]})
+        other = self._post(
+            client, {**body, "recipients": [{"email": "b@example.org", "data": SAMPLE}]}
+        )
         assert other.status_code == 422
         assert Batch.objects.count() == 1
 
     def test_keys_belong_to_one_client(self, client):
         version = published_version()
-        body = {"communication": version.communication.key, "recipients": [{"email": "a@example.org", "data": SAMPLE}]}
+        body = {
+            "communication": version.communication.key,
+            "recipients": [{"email": "a@example.org", "data": SAMPLE}],
+        }
         self._post(client, body)
         other_client = APIClient()
         other_client.force_authenticate(UserFactory(roles=["operator"]))

@@ -14,8 +14,13 @@ pytestmark = pytest.mark.django_db
 
 def _render(channel="email", body_html="", body_text="", subject="", data=None, locale="en"):
     return render_content(
-        channel=channel, locale=locale, brand=BrandFactory(), subject=subject, body_html=body_html,
-        body_text=body_text, data=data if data is not None else {},
+        channel=channel,
+        locale=locale,
+        brand=BrandFactory(),
+        subject=subject,
+        body_html=body_html,
+        body_text=body_text,
+        data=data if data is not None else {},
     )
 
 
@@ -57,7 +62,9 @@ class RenderTests:
         assert sms.text == "<b>Tom & Jerry</b>"
 
     def test_subject_never_carries_a_line_break(self):
-        rendered = _render(subject="Hi {{ name }}", body_html="x", data={"name": "a\r\nBcc: evil@example.com"})
+        rendered = _render(
+            subject="Hi {{ name }}", body_html="x", data={"name": "a\r\nBcc: evil@example.com"}
+        )
         assert "\n" not in rendered.subject and "\r" not in rendered.subject
 
     def test_the_sandbox_refuses_unsafe_attribute_access(self):
@@ -78,7 +85,15 @@ class RenderTests:
 
     def test_letter_pdf_has_the_address_and_japanese_glyphs(self):
         version = published_version()
-        rendered = render(version, "print", "ja", SAMPLE, recipient=Recipient(name="山田 太郎", address_lines=("〒100-0001", "東京都千代田区千代田1-1")))
+        rendered = render(
+            version,
+            "print",
+            "ja",
+            SAMPLE,
+            recipient=Recipient(
+                name="山田 太郎", address_lines=("〒100-0001", "東京都千代田区千代田1-1")
+            ),
+        )
         assert "山田 太郎" in rendered.html and "東京都千代田区" in rendered.html
         pdf = render_pdf(rendered)
         assert pdf.startswith(b"%PDF")
@@ -102,12 +117,23 @@ class RenderTests:
     )
     def test_the_pdf_renderer_fetches_nothing_outside_platform_assets(self, markup):
         rendered = _render(channel="print", body_html=markup)
-        with pytest.raises(RenderError, match="not a platform asset|external resources are not allowed"):
+        with pytest.raises(
+            RenderError, match=r"not a platform asset|external resources are not allowed"
+        ):
             render_pdf(rendered)
 
     def test_brand_values_cannot_break_out_of_the_style_sheet(self):
         brand = BrandFactory(font_family="x; } body { display:none } {")
         rendered = render_content(
-            channel="print", locale="en", brand=brand, subject="", body_html="hi", body_text="", data={}
+            channel="print",
+            locale="en",
+            brand=brand,
+            subject="",
+            body_html="hi",
+            body_text="",
+            data={},
         )
-        assert "display:none } {" not in rendered.html and "}" not in rendered.html.split("font-family:")[1].split(";")[0]
+        assert (
+            "display:none } {" not in rendered.html
+            and "}" not in rendered.html.split("font-family:")[1].split(";")[0]
+        )

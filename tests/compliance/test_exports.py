@@ -21,9 +21,16 @@ def _entries(count):
     version = published_version()
     return [
         archive_record_create(
-            content=f"=HYPERLINK(\"http://evil\") {i}".encode(), content_type="text/plain", message=None,
-            version=version, channel="sms", locale="en", recipient=f"+4477009000{i:02d}",
-            recipient_name="=cmd|' /C calc'!A0" if i == 0 else f"Name {i}", data={}, is_test=False,
+            content=f'=HYPERLINK("http://evil") {i}'.encode(),
+            content_type="text/plain",
+            message=None,
+            version=version,
+            channel="sms",
+            locale="en",
+            recipient=f"+4477009000{i:02d}",
+            recipient_name="=cmd|' /C calc'!A0" if i == 0 else f"Name {i}",
+            data={},
+            is_test=False,
         )
         for i in range(count)
     ]
@@ -34,7 +41,9 @@ class EvidenceExportTests:
         entries = _entries(5)
         archive_seal(settle_seconds=0)
         officer = UserFactory(roles=["compliance_officer"])
-        handle = evidence_export(entries=ArchiveEntry.objects.order_by("id"), actor=officer, reason="Case 42")
+        handle = evidence_export(
+            entries=ArchiveEntry.objects.order_by("id"), actor=officer, reason="Case 42"
+        )
         with zipfile.ZipFile(handle) as archive:
             sums = archive.read("SHA256SUMS").decode().splitlines()
             assert len(sums) == len(archive.namelist()) - 1
@@ -42,14 +51,19 @@ class EvidenceExportTests:
                 digest, name = line.split("  ")
                 assert hashlib.sha256(archive.read(name)).hexdigest() == digest
             for entry in entries:
-                assert hashlib.sha256(archive.read(f"artifacts/{entry.pk}.txt")).hexdigest() == entry.artifact_sha256
+                assert (
+                    hashlib.sha256(archive.read(f"artifacts/{entry.pk}.txt")).hexdigest()
+                    == entry.artifact_sha256
+                )
             seals = json.loads(archive.read("seals.json"))
             root = seals["seals"][0]["merkle_root"]
             for entry in entries:
                 proof = seals["proofs"][str(entry.pk)]
                 assert proof["leaf_hash"] == sealing.entry_leaf_hash(entry)
                 assert sealing.proof_root(proof["leaf_hash"], proof["path"]) == root
-            rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+            rows = list(
+                csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig")))
+            )
         assert rows[0]["recipient_name"] == "'=cmd|' /C calc'!A0"
         assert rows[1]["recipient_name"] == "Name 1"
         log = AccessLog.objects.get(action="export")

@@ -19,16 +19,27 @@ NOW = timezone.now()
 def _entry(category="transactional", customer=None, content=None):
     version = published_version(communication=CommunicationFactory(category=category))
     return archive_record_create(
-        content=content or f"text {ArchiveEntry.objects.count()} {category}".encode(), content_type="text/plain",
-        message=None, version=version, channel="sms", locale="en", recipient="+447700900001", data={"x": 1},
-        customer=customer, is_test=True,
+        content=content or f"text {ArchiveEntry.objects.count()} {category}".encode(),
+        content_type="text/plain",
+        message=None,
+        version=version,
+        channel="sms",
+        locale="en",
+        recipient="+447700900001",
+        data={"x": 1},
+        customer=customer,
+        is_test=True,
     )
 
 
 class RetentionTests:
     def test_entries_are_purged_only_after_their_category_retention(self, settings):
         settings.CCM_RETENTION_YEARS = {"regulatory": 7, "transactional": 6, "marketing": 2}
-        marketing, transactional, regulatory = _entry("marketing"), _entry("transactional"), _entry("regulatory")
+        marketing, transactional, regulatory = (
+            _entry("marketing"),
+            _entry("transactional"),
+            _entry("regulatory"),
+        )
         run = archive_purge(now=add_years(NOW, 3))
         assert (run.expired, run.purged) == (1, 1)
         assert not ArchiveEntry.objects.filter(pk=marketing.pk).exists()
@@ -51,7 +62,9 @@ class RetentionTests:
         assert run.purged == 1 and run.pk is None
         assert ArchiveEntry.objects.count() == 1
 
-    def test_purge_removes_the_artifact_and_leaves_a_tombstone_that_keeps_the_chain_valid(self, settings):
+    def test_purge_removes_the_artifact_and_leaves_a_tombstone_that_keeps_the_chain_valid(
+        self, settings
+    ):
         settings.CCM_RETENTION_YEARS = {"regulatory": 7, "transactional": 6, "marketing": 2}
         old, kept = _entry("marketing"), _entry("regulatory")
         archive_seal(settle_seconds=0)
@@ -89,8 +102,12 @@ class LegalHoldTests:
     def test_a_date_range_hold_keeps_entries_inside_the_range_only(self, settings):
         settings.CCM_RETENTION_YEARS = {"regulatory": 7, "transactional": 6, "marketing": 2}
         entry = _entry("marketing")
-        legal_hold_create(owner=UserFactory(), reason="Audit", date_from=NOW - dt.timedelta(days=1),
-                          date_to=NOW + dt.timedelta(days=1))
+        legal_hold_create(
+            owner=UserFactory(),
+            reason="Audit",
+            date_from=NOW - dt.timedelta(days=1),
+            date_to=NOW + dt.timedelta(days=1),
+        )
         assert archive_purge(now=add_years(NOW, 3)).held == 1
         assert ArchiveEntry.objects.filter(pk=entry.pk).exists()
 

@@ -16,8 +16,15 @@ def _entries(count: int) -> list[ArchiveEntry]:
     version = published_version()
     return [
         archive_record_create(
-            content=f"SMS number {i}".encode(), content_type="text/plain", message=None, version=version,
-            channel="sms", locale="en", recipient=f"+4477009000{i:02d}", data={"i": i}, is_test=True,
+            content=f"SMS number {i}".encode(),
+            content_type="text/plain",
+            message=None,
+            version=version,
+            channel="sms",
+            locale="en",
+            recipient=f"+4477009000{i:02d}",
+            data={"i": i},
+            is_test=True,
         )
         for i in range(count)
     ]
@@ -35,7 +42,11 @@ class SealTests:
         more = _entries(2)
         second = archive_seal(settle_seconds=0)
         assert archive_seal(settle_seconds=0) is None
-        assert [first.first_entry_id, first.last_entry_id, first.entry_count] == [entries[0].pk, entries[-1].pk, 5]
+        assert [first.first_entry_id, first.last_entry_id, first.entry_count] == [
+            entries[0].pk,
+            entries[-1].pk,
+            5,
+        ]
         assert second.previous_seal_hash == first.seal_hash
         assert [leaf[0] for leaf in second.leaves] == [e.pk for e in more]
         report = archive_verify()
@@ -56,7 +67,9 @@ class TamperDetectionTests:
         with open(path, "r+b") as fh:
             fh.write(b"X")
         report = archive_verify()
-        assert report.problems == [f"entry {entries[1].pk}: artifact {entries[1].artifact_name} does not match its sha256"]
+        assert report.problems == [
+            f"entry {entries[1].pk}: artifact {entries[1].artifact_name} does not match its sha256"
+        ]
         with pytest.raises(CommandError, match="1 problems"):
             call_command("archive_verify")
 
@@ -84,7 +97,9 @@ class TamperDetectionTests:
     def test_a_missing_artifact_is_named(self):
         (entry,) = _entries(1)
         storages["archive"].delete(entry.artifact_name)
-        assert archive_verify().problems == [f"entry {entry.pk}: artifact {entry.artifact_name} is missing"]
+        assert archive_verify().problems == [
+            f"entry {entry.pk}: artifact {entry.artifact_name} is missing"
+        ]
 
     def test_the_command_reports_an_intact_archive(self, capsys):
         _entries(2)
@@ -96,9 +111,14 @@ class TamperDetectionTests:
 class WriteOnceTests:
     def test_update_and_delete_of_archive_rows_fail_at_the_database(self):
         (entry,) = _entries(1)
-        with pytest.raises(DatabaseError, match="write-once"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("UPDATE compliance_archiveentry SET recipient = 'x' WHERE id = %s", [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="write-once"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "UPDATE compliance_archiveentry SET recipient = 'x' WHERE id = %s", [entry.pk]
+            )
         with pytest.raises(DatabaseError, match="write-once"), transaction.atomic():
             ArchiveEntry.objects.filter(pk=entry.pk).delete()
         archive_seal(settle_seconds=0)
@@ -108,8 +128,15 @@ class WriteOnceTests:
     def test_the_same_artifact_is_stored_once_and_never_overwritten(self):
         first, second = (
             archive_record_create(
-                content=b"same bytes", content_type="text/plain", message=None, version=published_version(),
-                channel="sms", locale="en", recipient="+447700900001", data={}, is_test=True,
+                content=b"same bytes",
+                content_type="text/plain",
+                message=None,
+                version=published_version(),
+                channel="sms",
+                locale="en",
+                recipient="+447700900001",
+                data={},
+                is_test=True,
             )
             for _ in range(2)
         )

@@ -2,7 +2,13 @@ import factory
 from django.db.models import Max
 from django.utils import timezone
 
-from templates_store.models import Brand, Communication, ReviewEvent, TemplateVariant, TemplateVersion
+from templates_store.models import (
+    Brand,
+    Communication,
+    ReviewEvent,
+    TemplateVariant,
+    TemplateVersion,
+)
 from tests.factories.ccm import UserFactory
 
 PAYMENT_SCHEMA = {
@@ -65,10 +71,20 @@ CONTENT = {
         "body_html": "<p>{{ first_name }} 様</p><p>{{ due_date|date }}までに{{ amount|money('JPY') }}をお支払いください。</p>",
         "body_text": "",
     },
-    ("sms", "en"): {"body_text": "Acme: {{ first_name }}, {{ amount|money('GBP') }} is due {{ due_date|date('short') }}."},
-    ("sms", "ja"): {"body_text": "{{ first_name }}様、{{ due_date|date('short') }}までに{{ amount|money('JPY') }}をお支払いください。"},
-    ("print", "en"): {"subject": "Payment reminder", "body_html": "<p>Dear {{ first_name }},</p><p>Please pay {{ amount|money('GBP') }} by {{ due_date|date }}.</p>"},
-    ("print", "ja"): {"subject": "お支払いのお願い", "body_html": "<p>{{ first_name }} 様</p><p>{{ due_date|date }}までに{{ amount|money('JPY') }}をお支払いください。</p>"},
+    ("sms", "en"): {
+        "body_text": "Acme: {{ first_name }}, {{ amount|money('GBP') }} is due {{ due_date|date('short') }}."
+    },
+    ("sms", "ja"): {
+        "body_text": "{{ first_name }}様、{{ due_date|date('short') }}までに{{ amount|money('JPY') }}をお支払いください。"
+    },
+    ("print", "en"): {
+        "subject": "Payment reminder",
+        "body_html": "<p>Dear {{ first_name }},</p><p>Please pay {{ amount|money('GBP') }} by {{ due_date|date }}.</p>",
+    },
+    ("print", "ja"): {
+        "subject": "お支払いのお願い",
+        "body_html": "<p>{{ first_name }} 様</p><p>{{ due_date|date }}までに{{ amount|money('JPY') }}をお支払いください。</p>",
+    },
 }
 
 
@@ -78,7 +94,9 @@ def add_variants(version: TemplateVersion, content=None) -> TemplateVersion:
     return version
 
 
-def published_version(*, communication=None, author=None, approver=None, content=None) -> TemplateVersion:
+def published_version(
+    *, communication=None, author=None, approver=None, content=None
+) -> TemplateVersion:
     """A version with every channel in English and Japanese, approved by another user and published."""
     approver = approver or UserFactory()
     kwargs = {"communication": communication} if communication else {}

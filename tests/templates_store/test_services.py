@@ -20,7 +20,11 @@ Status = TemplateVersion.Status
 def draft():
     author = UserFactory(roles=["designer"])
     communication = services.communication_create(
-        key="reminder", name="Reminder", category="transactional", brand=BrandFactory(), author=author,
+        key="reminder",
+        name="Reminder",
+        category="transactional",
+        brand=BrandFactory(),
+        author=author,
         data_schema=PAYMENT_SCHEMA,
     )
     version = communication.versions.get()
@@ -38,7 +42,9 @@ class VersionLifecycleTests:
             services.variant_save(version=draft, channel="sms", locale="en", body_text="changed")
 
     def test_submit_is_refused_when_a_variant_does_not_render(self, draft):
-        services.variant_save(version=draft, channel="sms", locale="en", body_text="Hi {{ nickname }}")
+        services.variant_save(
+            version=draft, channel="sms", locale="en", body_text="Hi {{ nickname }}"
+        )
         with pytest.raises(ValidationError) as err:
             services.version_submit(version=draft, actor=draft.author)
         assert "sms/en" in str(err.value) and "nickname" in str(err.value)
@@ -55,7 +61,9 @@ class VersionLifecycleTests:
 
     def test_approval_is_bound_to_the_submitted_content(self, draft):
         services.version_submit(version=draft, actor=draft.author)
-        TemplateVariant.objects.filter(version=draft, channel="sms", locale="en").update(body_text="tampered")
+        TemplateVariant.objects.filter(version=draft, channel="sms", locale="en").update(
+            body_text="tampered"
+        )
         with pytest.raises(ValidationError, match="changed after submission"):
             services.version_approve(version=draft, actor=UserFactory())
 
@@ -79,7 +87,9 @@ class VersionLifecycleTests:
         draft.refresh_from_db()
         assert (previous.status, draft.status) == (Status.RETIRED, Status.PUBLISHED)
         assert [e.action for e in draft.events.all()] == [
-            ReviewEvent.Action.CREATED, ReviewEvent.Action.SUBMITTED, ReviewEvent.Action.APPROVED,
+            ReviewEvent.Action.CREATED,
+            ReviewEvent.Action.SUBMITTED,
+            ReviewEvent.Action.APPROVED,
             ReviewEvent.Action.PUBLISHED,
         ]
 

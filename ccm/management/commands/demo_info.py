@@ -59,7 +59,8 @@ class Command(BaseCommand):
         if not channels or quiet["start"] == quiet["end"]:
             return [
                 "  Quiet hours are off here, so the demo batch completes at any hour.",
-                "  To hold SMS at night in each recipient's time zone: CCM_QUIET_HOURS_CHANNELS=sms make run",
+                "  To hold SMS at night in each recipient's time zone:",
+                "  CCM_QUIET_HOURS_CHANNELS=sms make run",
             ]
         return [
             f"  Quiet hours: {', '.join(channels)} to a recipient whose local time is between "

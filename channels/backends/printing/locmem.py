@@ -7,4 +7,6 @@ outbox: list[PrintJob] = []
 class PrintBackend(BasePrintBackend):
     def submit(self, job: PrintJob) -> PrintResult:
         outbox.append(job)
-        return PrintResult(pdf_name=f"locmem/{job.name}.pdf", manifest_name=f"locmem/{job.name}.manifest.csv")
+        return PrintResult(
+            pdf_name=f"locmem/{job.name}.pdf", manifest_name=f"locmem/{job.name}.manifest.csv"
+        )

@@ -14,7 +14,9 @@ from channels.exceptions import DeliveryError
 class PrintBackend(BasePrintBackend):
     def __init__(self, *, alias: str, **options: Any) -> None:
         super().__init__(alias=alias, **options)
-        self.storage_alias = get_backend_option("storage", options, setting=f'PRINT_BACKENDS["{alias}"]')
+        self.storage_alias = get_backend_option(
+            "storage", options, setting=f'PRINT_BACKENDS["{alias}"]'
+        )
 
     def submit(self, job: PrintJob) -> PrintResult:
         storage = storages[self.storage_alias]
@@ -23,5 +25,7 @@ class PrintBackend(BasePrintBackend):
             storage.save(f"{job.name}.manifest.json", ContentFile(job.manifest_json))
             manifest_name = storage.save(f"{job.name}.manifest.csv", ContentFile(job.manifest_csv))
         except OSError as exc:
-            raise DeliveryError(f"print storage {self.storage_alias!r}: {exc}", permanent=False) from exc
+            raise DeliveryError(
+                f"print storage {self.storage_alias!r}: {exc}", permanent=False
+            ) from exc
         return PrintResult(pdf_name=pdf_name, manifest_name=manifest_name)

@@ -19,8 +19,11 @@ class SmsBackend(BaseSmsBackend):
     def send(self, messages: list[SmsMessage]) -> list[SendResult]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = "".join(
-            json.dumps({"to": m.to, "from": m.sender, "text": m.text, "reference": m.reference},
-                       ensure_ascii=False) + "\n"
+            json.dumps(
+                {"to": m.to, "from": m.sender, "text": m.text, "reference": m.reference},
+                ensure_ascii=False,
+            )
+            + "\n"
             for m in messages
         )
         with self.path.open("a", encoding="utf-8") as fh:

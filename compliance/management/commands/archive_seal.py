@@ -9,8 +9,12 @@ class Command(BaseCommand):
     help = "Seal every archive entry not yet sealed into the hash chain."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--settle-seconds", type=int, default=60,
-                            help="Leave entries younger than this for the next seal (default 60).")
+        parser.add_argument(
+            "--settle-seconds",
+            type=int,
+            default=60,
+            help="Leave entries younger than this for the next seal (default 60).",
+        )
 
     def handle(self, *args: Any, settle_seconds: int, **options: Any) -> None:
         count = 0

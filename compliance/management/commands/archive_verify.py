@@ -6,7 +6,9 @@ from compliance.services import archive_verify
 
 
 class Command(BaseCommand):
-    help = "Recompute every seal, entry and artifact hash of the archive; name what no longer matches."
+    help = (
+        "Recompute every seal, entry and artifact hash of the archive; name what no longer matches."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = archive_verify()
