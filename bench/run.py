@@ -30,6 +30,10 @@ def rate(fn: Callable[[], int], seconds: float = 0.5) -> float:
     return done / elapsed
 
 
+def _rate(value: float) -> str:
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
 def compare(name: str, project: Callable[[], int], bare: Callable[[], int], rounds: int = 5) -> str:
     project(), bare()  # warm up caches on both sides
     project_rates, bare_rates = [], []
@@ -39,8 +43,8 @@ def compare(name: str, project: Callable[[], int], bare: Callable[[], int], roun
     ratios = [p / b for p, b in zip(project_rates, bare_rates, strict=True)]
     return (
         f"{name}: ratio {statistics.median(ratios):.2f} "
-        f"(project {statistics.median(project_rates):,.0f}/s, "
-        f"bare {statistics.median(bare_rates):,.0f}/s)"
+        f"(project {_rate(statistics.median(project_rates))}/s, "
+        f"bare {_rate(statistics.median(bare_rates))}/s)"
     )
 
 
