@@ -1,31 +1,55 @@
 """Pages for compliance officers and auditors: search the archive, see a communication
-exactly as the customer got it with proof that it is unaltered, and (auditors) the log
-of who looked at what. The archive is read-only here; every search, view and download
-is itself recorded."""
+exactly as the customer got it with proof that it is unaltered, export evidence, place
+and release legal holds, check the seal chain, and (auditors) the log of who looked at
+what. The archive is read-only here; every search, view, download and export is itself
+recorded."""
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any
 
-from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from compliance import selectors, services
-from compliance.models import AccessLog, ArchiveEntry
-from templates_store.models import Channel, Communication
+from compliance.exports import evidence_export
+from compliance.forms import ArchiveSearchForm, EvidenceExportForm, LegalHoldForm, ReasonForm
+from compliance.models import AccessLog, ArchiveEntry, LegalHold
+from compliance.rerender import RerenderCheck, archive_entry_rerender_check
+from compliance.retention import legal_hold_create, legal_hold_release
 
 View = Callable[..., HttpResponseBase]
 
 VIEW_ENTRY = "compliance.view_archiveentry"
+EXPORT_ENTRY = "compliance.export_archiveentry"
 VIEW_ACCESS_LOG = "compliance.view_accesslog"
+VIEW_HOLD = "compliance.view_legalhold"
+MANAGE_HOLD = "compliance.manage_legalhold"
 PAGE_SIZE = 50
+# One evidence zip holds at most this many entries (it is built in one request).
+EXPORT_LIMIT = 10_000
+ARTIFACT_MISSING = gettext_lazy(
+    "An artifact is missing from the archive storage, so nothing was exported: "
+    "run the integrity check."
+)
 _EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
+
+
+class AuthenticatedRequest(HttpRequest):
+    """Every view here requires a login (see ``requires``)."""
+
+    user: User
 
 
 def requires(perm: str) -> Callable[[View], View]:
@@ -44,75 +68,127 @@ def _entry_or_404(pk: int) -> ArchiveEntry:
         raise Http404 from exc
 
 
-class ArchiveSearchForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        label=gettext_lazy("Recipient or customer"),
-        help_text=gettext_lazy(
-            "Email address or phone number (or its start), customer id, or name."
-        ),
+def _zip_response(handle: IO[bytes]) -> FileResponse:
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"evidence-{timezone.localtime():%Y%m%d-%H%M%S}.zip",
+        content_type="application/zip",
     )
-    channel = forms.ChoiceField(required=False, label=gettext_lazy("Channel"))
-    batch = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Batch"))
-    communication = forms.ChoiceField(required=False, label=gettext_lazy("Communication"))
-    date_from = forms.DateField(
-        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    tests = forms.BooleanField(required=False, label=gettext_lazy("Include test sends"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        everything = [("", gettext_lazy("All"))]
-        self.fields["channel"].choices = everything + list(Channel.choices)  # type: ignore[attr-defined]
-        self.fields["communication"].choices = everything + [  # type: ignore[attr-defined]
-            (key, f"{name} ({key})")
-            for key, name in Communication.objects.order_by("name").values_list("key", "name")
-        ]
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
-@requires(VIEW_ENTRY)
-@require_GET
-def entry_list(request: HttpRequest) -> HttpResponse:
-    form = ArchiveSearchForm(request.GET)
+# SEARCH AND EVIDENCE EXPORT -----------------------------------------------------------
+
+
+def _search_entries(criteria: dict[str, Any]) -> QuerySet[ArchiveEntry]:
+    entries = selectors.archive_entry_search(
+        query=criteria["q"].strip(),
+        channel=criteria["channel"],
+        batch=criteria["batch"],
+        communication=criteria["communication"],
+        is_test=None if criteria["tests"] else False,
+    )
+    return selectors.archive_entries_between(
+        entries=entries, date_from=criteria["date_from"], date_to=criteria["date_to"]
+    )
+
+
+def _search_query(criteria: dict[str, Any]) -> dict[str, str]:
+    return {key: str(value) for key, value in criteria.items() if value not in ("", None, False)}
+
+
+def _search_page(
+    request: AuthenticatedRequest,
+    form: ArchiveSearchForm,
+    export_form: EvidenceExportForm,
+    *,
+    status: int = 200,
+) -> HttpResponse:
     page = None
+    customer = None
     if form.is_valid():
         criteria = form.cleaned_data
-        entries = selectors.archive_entry_search(
-            query=criteria["q"].strip(),
-            channel=criteria["channel"],
-            batch=criteria["batch"],
-            communication=criteria["communication"],
-            is_test=None if criteria["tests"] else False,
-        )
-        entries = selectors.archive_entries_between(
-            entries=entries, date_from=criteria["date_from"], date_to=criteria["date_to"]
-        )
-        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = {
-            key: str(value) for key, value in criteria.items() if value not in ("", None, False)
-        }
-        query["page"] = str(page.number)
+        page = Paginator(_search_entries(criteria), PAGE_SIZE).get_page(request.GET.get("page"))
+        customer = selectors.customer_by_external_id(external_id=criteria["q"].strip())
         services.access_log_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             action=AccessLog.Action.SEARCH,
-            query=query,
+            query={**_search_query(criteria), "page": str(page.number)},
         )
-    return render(request, "compliance/entry_list.html", {"form": form, "page": page})
+    return render(
+        request,
+        "compliance/entry_list.html",
+        {
+            "form": form,
+            "page": page,
+            "export_form": export_form,
+            "export_limit": EXPORT_LIMIT,
+            "customer": customer,
+        },
+        status=status,
+    )
 
 
 @requires(VIEW_ENTRY)
 @require_GET
-def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _entry_or_404(pk)
+def entry_list(request: AuthenticatedRequest) -> HttpResponse:
+    return _search_page(request, ArchiveSearchForm(request.GET), EvidenceExportForm())
+
+
+@requires(EXPORT_ENTRY)
+@require_POST
+def search_export(request: AuthenticatedRequest) -> HttpResponseBase:
+    """The evidence zip of the current search (the criteria are in the query string), or
+    with ``scope=customer`` of everything sent to the customer the search names."""
+    form = ArchiveSearchForm(request.GET)
+    export_form = EvidenceExportForm(request.POST)
+    if not form.is_valid() or not export_form.is_valid():
+        return _search_page(request, form, export_form, status=400)
+    criteria = form.cleaned_data
+    if export_form.cleaned_data["scope"] == EvidenceExportForm.SCOPE_CUSTOMER:
+        customer = selectors.customer_by_external_id(external_id=criteria["q"].strip())
+        if customer is None:
+            export_form.add_error(None, _("The search does not name a customer."))
+            return _search_page(request, form, export_form, status=400)
+        entries = selectors.archive_entries_for_customer(customer=customer)
+        query: dict[str, Any] = {"subject_access": customer.external_id}
+    else:
+        entries = _search_entries(criteria)
+        query = _search_query(criteria)
+    if not entries.exists():
+        export_form.add_error(None, _("Nothing matches: there is nothing to export."))
+        return _search_page(request, form, export_form, status=400)
+    try:
+        handle = evidence_export(
+            entries=entries[:EXPORT_LIMIT],
+            actor=request.user,
+            reason=export_form.cleaned_data["reason"],
+            query=query,
+        )
+    except FileNotFoundError:
+        export_form.add_error(None, ARTIFACT_MISSING)
+        return _search_page(request, form, export_form, status=409)
+    return _zip_response(handle)
+
+
+# ONE ENTRY ----------------------------------------------------------------------------
+
+
+def _entry_page(
+    request: AuthenticatedRequest,
+    entry: ArchiveEntry,
+    *,
+    query: dict[str, Any] | None = None,
+    export_form: EvidenceExportForm | None = None,
+    rerender: RerenderCheck | None = None,
+    status: int = 200,
+) -> HttpResponse:
     artifact = selectors.archive_entry_artifact(entry=entry)
-    events = list(entry.message.events.all()) if entry.message_id else []  # type: ignore[union-attr]
+    events = list(entry.message.events.all()) if entry.message is not None else []
     services.access_log_record(
-        actor=request.user,  # type: ignore[arg-type]
-        action=AccessLog.Action.VIEW,
-        entry=entry,
+        actor=request.user, action=AccessLog.Action.VIEW, entry=entry, query=query
     )
     return render(
         request,
@@ -122,14 +198,62 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "artifact": artifact,
             "events": events,
             "data_json": json.dumps(entry.data, indent=2, ensure_ascii=False, sort_keys=True),
+            "retention": selectors.archive_entry_retention(entry=entry),
+            "approval": selectors.archive_entry_approval(entry=entry),
+            "export_form": export_form or EvidenceExportForm(),
+            "rerender": rerender,
         },
+        status=status,
     )
 
 
 @requires(VIEW_ENTRY)
 @require_GET
+def entry_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _entry_page(request, _entry_or_404(pk))
+
+
+@requires(EXPORT_ENTRY)
+@require_POST
+def entry_export(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    entry = _entry_or_404(pk)
+    export_form = EvidenceExportForm(request.POST)
+    if not export_form.is_valid():
+        return _entry_page(request, entry, export_form=export_form, status=400)
+    try:
+        handle = evidence_export(
+            entries=[entry],
+            actor=request.user,
+            reason=export_form.cleaned_data["reason"],
+            query={"entry": entry.pk},
+        )
+    except FileNotFoundError:
+        export_form.add_error(None, ARTIFACT_MISSING)
+        return _entry_page(request, entry, export_form=export_form, status=409)
+    return _zip_response(handle)
+
+
+@requires(VIEW_ENTRY)
+@require_POST
+def entry_rerender(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Render the entry again from its version and data and compare it with the artifact
+    (an htmx fragment, or the whole entry page without JavaScript)."""
+    entry = _entry_or_404(pk)
+    check = archive_entry_rerender_check(entry=entry)
+    outcome = "error" if check.error else "identical" if check.identical else "differs"
+    query = {"rerender": outcome}
+    if getattr(request, "htmx", False):
+        services.access_log_record(
+            actor=request.user, action=AccessLog.Action.VIEW, entry=entry, query=query
+        )
+        return render(request, "compliance/_rerender.html", {"entry": entry, "rerender": check})
+    return _entry_page(request, entry, query=query, rerender=check)
+
+
+@requires(VIEW_ENTRY)
+@require_GET
 @xframe_options_sameorigin
-def entry_artifact(request: HttpRequest, pk: int) -> HttpResponseBase:
+def entry_artifact(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The stored artifact, byte for byte, with its content type: inline (the letter shown
     in the entry page) or, with ``?download=1``, as a file."""
     entry = _entry_or_404(pk)
@@ -139,7 +263,7 @@ def entry_artifact(request: HttpRequest, pk: int) -> HttpResponseBase:
     except FileNotFoundError as exc:
         raise Http404 from exc
     services.access_log_record(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         action=AccessLog.Action.DOWNLOAD if download else AccessLog.Action.VIEW,
         entry=entry,
         query={"artifact": "download" if download else "inline"},
@@ -159,9 +283,115 @@ def entry_artifact(request: HttpRequest, pk: int) -> HttpResponseBase:
     return response
 
 
+# LEGAL HOLDS --------------------------------------------------------------------------
+
+
+def _hold_page(
+    request: AuthenticatedRequest,
+    *,
+    form: LegalHoldForm | None = None,
+    release: tuple[int, ReasonForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    page = Paginator(selectors.legal_hold_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    release_hold, release_form = release if release else (None, ReasonForm())
+    return render(
+        request,
+        "compliance/hold_list.html",
+        {
+            "page": page,
+            "form": form or LegalHoldForm(),
+            "release_hold": release_hold,
+            "release_form": release_form,
+            "can_manage": request.user.has_perm(MANAGE_HOLD),
+        },
+        status=status,
+    )
+
+
+@requires(VIEW_HOLD)
+@require_GET
+def hold_list(request: AuthenticatedRequest) -> HttpResponse:
+    return _hold_page(request)
+
+
+@requires(MANAGE_HOLD)
+@require_POST
+def hold_create(request: AuthenticatedRequest) -> HttpResponse:
+    form = LegalHoldForm(request.POST)
+    if form.is_valid():
+        try:
+            hold = legal_hold_create(owner=request.user, **form.hold_criteria())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Legal hold #%(id)s placed.") % {"id": hold.pk})
+            return redirect("compliance:hold_list")
+    return _hold_page(request, form=form, status=400)
+
+
+@requires(MANAGE_HOLD)
+@require_POST
+def hold_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    hold = get_object_or_404(LegalHold, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _hold_page(request, release=(hold.pk, form), status=400)
+    if not hold.is_active:
+        messages.error(request, _("Legal hold #%(id)s is already released.") % {"id": hold.pk})
+        return redirect("compliance:hold_list")
+    legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, _("Legal hold #%(id)s released.") % {"id": hold.pk})
+    return redirect("compliance:hold_list")
+
+
+# INTEGRITY ----------------------------------------------------------------------------
+
+
+def _integrity_page(
+    request: AuthenticatedRequest, *, report: services.VerifyReport | None = None
+) -> HttpResponse:
+    page = Paginator(selectors.seal_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "compliance/integrity.html", {"page": page, "report": report})
+
+
+@requires(VIEW_ENTRY)
+@require_GET
+def integrity(request: AuthenticatedRequest) -> HttpResponse:
+    return _integrity_page(request)
+
+
+@requires(VIEW_ENTRY)
+@require_POST
+def integrity_verify(request: AuthenticatedRequest) -> HttpResponse:
+    """Recompute every seal, leaf and artifact hash now; the run is recorded."""
+    report = services.archive_verify()
+    services.access_log_record(
+        actor=request.user,
+        action=AccessLog.Action.SEARCH,
+        query={"verify": True, "ok": report.ok, "problems": len(report.problems)},
+    )
+    return _integrity_page(request, report=report)
+
+
+@requires(VIEW_ENTRY)
+@require_GET
+def seal_export(request: AuthenticatedRequest) -> HttpResponse:
+    """Every seal's public fields as JSON, for a third party to check the chain."""
+    response = HttpResponse(
+        json.dumps(selectors.seals_public(), indent=2), content_type="application/json"
+    )
+    filename = f"seals-{timezone.localtime():%Y%m%d-%H%M%S}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# ACCESS LOG ---------------------------------------------------------------------------
+
+
 @requires(VIEW_ACCESS_LOG)
 @require_GET
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: AuthenticatedRequest) -> HttpResponse:
     actors = selectors.access_log_actors()
     actor = request.GET.get("actor", "")
     action = request.GET.get("action", "")

@@ -46,16 +46,14 @@ def _catalog() -> gettext.GNUTranslations:
 class CatalogTests:
     def test_it_has_the_japanese_header(self):
         header = next(e for e in _po_entries() if e["msgid"] == "")
-        assert "Language: ja\\n" in repr(header["msgstr"]).replace("\\\\", "\\")
+        assert "Language: ja\n" in header["msgstr"]
         assert "charset=UTF-8" in header["msgstr"]
         assert "Plural-Forms: nplurals=1; plural=0;" in header["msgstr"]
 
     def test_it_has_no_untranslated_or_fuzzy_message(self):
         messages = [e for e in _po_entries() if e["msgid"]]
         assert len(messages) > 300
-        untranslated = [
-            e["msgid"] for e in messages if not e.get("msgstr", e.get("msgstr[0]", ""))
-        ]
+        untranslated = [e["msgid"] for e in messages if not e.get("msgstr", e.get("msgstr[0]", ""))]
         fuzzy = [e["msgid"] for e in messages if "fuzzy" in e["flags"]]
         assert untranslated == []
         assert fuzzy == []
@@ -85,7 +83,6 @@ class CatalogTests:
             ("Communications", "コミュニケーション"),
             ("Batches", "バッチ"),
             ("Archive", "アーカイブ"),
-            ("Approver", None),
             ("Draft", "下書き"),
             ("In review", "レビュー中"),
             ("Published", "公開中"),
@@ -104,8 +101,6 @@ class CatalogTests:
         ],
     )
     def test_it_translates_the_key_terms(self, english, japanese):
-        if japanese is None:
-            pytest.skip(f"{english!r} is not a message of the platform")
         assert _catalog().gettext(english) == japanese
 
     def test_plural_messages_use_the_single_japanese_form(self):
