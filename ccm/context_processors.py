@@ -25,13 +25,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = []
-    for label, url_name, perm in NAVIGATION:
-        if user.has_perm(perm):
-            url = reverse(url_name)
-            items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    items = [
+        {"label": label, "url": reverse(url_name)}
+        for label, url_name, perm in NAVIGATION
+        if user.has_perm(perm)
+    ]
     if mailbox_enabled():
-        url = reverse("mailbox:list")
-        items.append({"label": _("Mailbox"), "url": url, "active": request.path.startswith(url)})
+        items.append({"label": _("Mailbox"), "url": reverse("mailbox:list")})
+    # The section whose URL is the longest prefix of this page is the current one
+    # (/archive/access-log/ is the access log, not the archive).
+    matching = [item["url"] for item in items if request.path.startswith(item["url"])]
+    current = max(matching, key=len, default=None)
+    for item in items:
+        item["active"] = item["url"] == current
     roles = [g.name for g in user.groups.all()]
     return {"nav_items": items, "user_roles": roles}

@@ -70,20 +70,28 @@ class Communication(models.Model):
         REQUEST_PAYMENT = "request_payment", _("Request payment")
         REGULATORY_NOTICE = "regulatory_notice", _("Regulatory notice")
 
-    key = models.SlugField(max_length=100, unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    purpose = models.CharField(max_length=30, choices=Purpose.choices, default=Purpose.NOTIFY)
-    category = models.CharField(max_length=20, choices=Category.choices)
-    owner_team = models.CharField(max_length=100, blank=True)
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="communications")
+    key = models.SlugField(_("key"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    purpose = models.CharField(
+        _("purpose"), max_length=30, choices=Purpose.choices, default=Purpose.NOTIFY
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    owner_team = models.CharField(_("owner team"), max_length=100, blank=True)
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="communications", verbose_name=_("brand")
+    )
     # JSON Schema of the data every recipient row must carry.
     data_schema = models.JSONField(default=dict, blank=True)
     sms_max_segments = models.PositiveSmallIntegerField(
-        default=3, help_text=_("An SMS longer than this many segments is refused at submission.")
+        _("SMS segment limit"),
+        default=3,
+        help_text=_("An SMS longer than this many segments is refused at submission."),
     )
     letter_max_pages = models.PositiveSmallIntegerField(
-        default=4, help_text=_("A letter longer than this many pages is refused at submission.")
+        _("letter page limit"),
+        default=4,
+        help_text=_("A letter longer than this many pages is refused at submission."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

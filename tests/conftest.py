@@ -24,3 +24,19 @@ def _isolated_storage(settings, tmp_path):
     yield
     sms_locmem.outbox.clear()
     print_locmem.outbox.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the session, end connections that browser tests' live servers left open
+    (they belong to other threads and contexts), so the test database can be dropped."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

@@ -86,3 +86,10 @@ def test_each_role_sees_exactly_its_sections(client, role):
         response = client.get(reverse(url_name))
         expected = 200 if permission in ROLE_PERMISSIONS[role] else 403
         assert response.status_code == expected, (role, url_name, response.status_code)
+
+
+def test_only_the_most_specific_section_is_highlighted(client):
+    client.force_login(UserFactory(roles=["auditor"]))
+    response = client.get("/archive/access-log/")
+    active = [item["url"] for item in response.context["nav_items"] if item["active"]]
+    assert active == ["/archive/access-log/"]
