@@ -35,8 +35,9 @@ run: install system-packages-run
 demo: install
 	$(BIN)/python manage.py load_demo --reset
 
+# Two workers: the suite is sized for a 2-core machine (CI and our laptops).
 test: install system-packages-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: install
 	$(BIN)/ruff check .
