@@ -34,7 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append({"label": _("Mailbox"), "url": reverse("mailbox:list")})
     # The section whose URL is the longest prefix of this page is the current one
     # (/archive/access-log/ is the access log, not the archive).
-    matching = [item["url"] for item in items if request.path.startswith(item["url"])]
+    matching = [str(item["url"]) for item in items if request.path.startswith(str(item["url"]))]
     current = max(matching, key=len, default=None)
     for item in items:
         item["active"] = item["url"] == current

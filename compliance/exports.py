@@ -18,9 +18,8 @@ from django.core.exceptions import ValidationError
 from ccm.spreadsheets import csv_bytes
 from compliance import sealing
 from compliance.models import AccessLog, ArchiveEntry, Seal
-from compliance.services import artifact_read
+from compliance.services import ARTIFACT_EXTENSIONS, artifact_read
 
-_EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
 MANIFEST_FIELDS = [
     "entry_id",
     "created_at",
@@ -88,7 +87,7 @@ def evidence_export(
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for entry in entries:
             content = artifact_read(entry=entry)
-            name = f"artifacts/{entry.pk}.{_EXTENSIONS.get(entry.content_type, 'bin')}"
+            name = f"artifacts/{entry.pk}.{ARTIFACT_EXTENSIONS.get(entry.content_type, 'bin')}"
             archive.writestr(name, content)
             checksums.append((hashlib.sha256(content).hexdigest(), name))
             seal_info = seals.get(entry.pk)

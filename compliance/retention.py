@@ -8,8 +8,6 @@ tombstone with the leaf hash it was sealed with, so the seal chain still verifie
 """
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +17,7 @@ from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ccm.chunking import chunked
 from channels.models import Message
 from compliance import sealing
 from compliance.models import AccessLog, ArchiveEntry, LegalHold, PurgeRun, Tombstone
@@ -109,12 +108,6 @@ def legal_hold_release(*, hold: LegalHold, actor: User, reason: str) -> LegalHol
     return hold
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def _sealed_leaves() -> dict[int, str]:
     from compliance.models import Seal
 
@@ -141,7 +134,7 @@ def archive_purge(
         .order_by("id")
     )
     sealed = _sealed_leaves()
-    for chunk in _chunks(candidates.iterator(chunk_size=_CHUNK), _CHUNK):
+    for chunk in chunked(candidates.iterator(chunk_size=_CHUNK), _CHUNK):
         expired = [e for e in chunk if entry_expires_at(e) <= now]
         to_purge = [e for e in expired if not any(legal_hold_matches(h, e) for h in holds)]
         run.expired += len(expired)

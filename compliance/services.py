@@ -14,7 +14,8 @@ from django.utils import timezone
 from compliance import sealing
 from compliance.models import AccessLog, ArchiveEntry, Seal, Tombstone
 
-_EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
+# File extension of each kind of artifact (the archive's names and exports use it).
+ARTIFACT_EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
 
 
 def artifact_store(*, content: bytes, content_type: str) -> tuple[str, str]:
@@ -24,7 +25,7 @@ def artifact_store(*, content: bytes, content_type: str) -> tuple[str, str]:
     never overwritten.
     """
     digest = hashlib.sha256(content).hexdigest()
-    name = f"{digest[:2]}/{digest[2:4]}/{digest}.{_EXTENSIONS.get(content_type, 'bin')}"
+    name = f"{digest[:2]}/{digest[2:4]}/{digest}.{ARTIFACT_EXTENSIONS.get(content_type, 'bin')}"
     storage = storages["archive"]
     if not storage.exists(name):
         saved = storage.save(name, ContentFile(content))

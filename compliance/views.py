@@ -43,7 +43,6 @@ ARTIFACT_MISSING = gettext_lazy(
     "An artifact is missing from the archive storage, so nothing was exported: "
     "run the integrity check."
 )
-_EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -268,7 +267,7 @@ def entry_artifact(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         entry=entry,
         query={"artifact": "download" if download else "inline"},
     )
-    extension = _EXTENSIONS.get(entry.content_type, "bin")
+    extension = services.ARTIFACT_EXTENSIONS.get(entry.content_type, "bin")
     response = FileResponse(
         stored,
         as_attachment=download,

@@ -60,6 +60,19 @@ class _HtmlFacts(HTMLParser):
             self.images_without_alt += 1
 
 
+def _html_facts(html: str) -> _HtmlFacts:
+    facts = _HtmlFacts()
+    facts.feed(html)
+    return facts
+
+
+def _alt_text_issues(channel: str, locale: str, facts: _HtmlFacts) -> list[LintIssue]:
+    if not facts.images_without_alt:
+        return []
+    message = f"{facts.images_without_alt} image(s) without alt text"
+    return [LintIssue(WARNING, channel, locale, "body_html", message)]
+
+
 def _schema_names(version: TemplateVersion) -> set[str] | None:
     properties = (version.communication.data_schema or {}).get("properties")
     return set(properties) if isinstance(properties, dict) else None
@@ -104,23 +117,13 @@ def _variant_issues(
         return [*issues, LintIssue(ERROR, channel, locale, exc.field, exc.message, exc.line)]
     communication = version.communication
     if channel == "email":
-        facts = _HtmlFacts()
-        facts.feed(rendered.html)
+        facts = _html_facts(rendered.html)
         for link in facts.links:
             if link.lower().startswith("http://"):
                 issues.append(
                     LintIssue(ERROR, channel, locale, "body_html", f"link is not https: {link}")
                 )
-        if facts.images_without_alt:
-            issues.append(
-                LintIssue(
-                    WARNING,
-                    channel,
-                    locale,
-                    "body_html",
-                    f"{facts.images_without_alt} image(s) without alt text",
-                )
-            )
+        issues += _alt_text_issues(channel, locale, facts)
         if not variant.body_text.strip():
             issues.append(
                 LintIssue(
@@ -164,18 +167,7 @@ def _variant_issues(
                     f"the letter has {pages} pages; the limit is {communication.letter_max_pages}",
                 )
             )
-        facts = _HtmlFacts()
-        facts.feed(rendered.html)
-        if facts.images_without_alt:
-            issues.append(
-                LintIssue(
-                    WARNING,
-                    channel,
-                    locale,
-                    "body_html",
-                    f"{facts.images_without_alt} image(s) without alt text",
-                )
-            )
+        issues += _alt_text_issues(channel, locale, _html_facts(rendered.html))
     return issues
 
 

@@ -1,9 +1,8 @@
 """Batches: accept recipient rows, split the work into chunk tasks, finish with print files."""
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ccm.chunking import chunked
 from channels.models import Batch, DeliveryEvent, Message
 from channels.selectors import batch_counts
 from channels.services.callbacks import callback_for_batch, callbacks_for_messages
@@ -27,12 +27,6 @@ from templates_store.selectors import version_published
 _INSERT_CHUNK = 1000
 # Rejected rows kept on the batch; past this only the count grows.
 _MAX_REPORTED_ERRORS = 10_000
-
-
-def _chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(iterable)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def batch_create(
@@ -67,7 +61,7 @@ def batch_create(
         )
         total = 0
         rejected: list[dict[str, Any]] = []
-        for chunk in _chunks(enumerate(rows, start=1), _INSERT_CHUNK):
+        for chunk in chunked(enumerate(rows, start=1), _INSERT_CHUNK):
             total += len(chunk)
             messages = _messages_for_rows(batch, version, chunk, available, rejected)
             Message.objects.bulk_create(messages, batch_size=_INSERT_CHUNK)
@@ -238,7 +232,7 @@ def batch_dispatch(*, batch_id: int) -> int:
         .iterator(chunk_size=10_000)
     )
     count = 0
-    for chunk in _chunks(ids, settings.CCM_CHUNK_SIZE):
+    for chunk in chunked(ids, settings.CCM_CHUNK_SIZE):
         messages_send_task.delay(chunk)
         count += 1
     if count == 0:
