@@ -1,6 +1,8 @@
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from channels.models import Batch, Message, PrintFile
 from templates_store.models import Communication, TemplateVersion
@@ -14,16 +16,26 @@ def batch_counts(*, batch: Batch) -> dict[str, int]:
     return counts
 
 
-def batch_progress(*, batch: Batch) -> dict[str, Any]:
+def batch_progress(*, batch: Batch, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Counts per status, how much is done, and when the rest should be done at the rate
+    so far (None before the first message is done, or once the batch is finished)."""
     counts = batch_counts(batch=batch)
     accepted = sum(counts.values())
     done = sum(counts[s] for s in Message.DONE_STATUSES)
+    estimated_finish = None
+    if not batch.is_finished and 0 < done < accepted:
+        now = now or timezone.now()
+        started = max(batch.created_at, batch.send_at) if batch.send_at else batch.created_at
+        elapsed = (now - started).total_seconds()
+        if elapsed > 0:
+            estimated_finish = now + dt.timedelta(seconds=elapsed / done * (accepted - done))
     return {
         "counts": counts,
         "accepted": accepted,
         "rejected": len(batch.rejected_rows),
         "done": done,
         "percent": round(100 * done / accepted) if accepted else 100,
+        "estimated_finish": estimated_finish,
     }
 
 

@@ -126,3 +126,32 @@ class ApiSchemaTests:
         client.force_authenticate(UserFactory(roles=["operator"]))
         response = client.get("/api/docs/")
         assert response.status_code == 200 and b"swagger" in response.content.lower()
+
+
+class BatchProgressEstimateTests:
+    def test_the_finish_is_estimated_from_the_rate_so_far(self):
+        import datetime as dt
+
+        from channels.models import Message
+        from channels.selectors import batch_progress
+        from channels.services import batch_create
+
+        version = published_version()
+        customers = CustomerFactory.create_batch(4, channel_preference=["email"])
+        batch = batch_create(
+            communication=version.communication,
+            rows=[{"customer_id": c.external_id, "data": SAMPLE} for c in customers],
+            created_by=UserFactory(),
+        )
+        Batch.objects.filter(pk=batch.pk).update(status="running")
+        batch.refresh_from_db()
+        Message.objects.filter(pk__in=list(batch.messages.values_list("pk", flat=True))[:1]).update(
+            status="sent"
+        )
+        now = batch.created_at + dt.timedelta(seconds=10)
+        progress = batch_progress(batch=batch, now=now)
+        # One done in 10 s, three to go: 30 s more.
+        assert progress["estimated_finish"] == now + dt.timedelta(seconds=30)
+        Batch.objects.filter(pk=batch.pk).update(status="completed")
+        batch.refresh_from_db()
+        assert batch_progress(batch=batch, now=now)["estimated_finish"] is None
