@@ -1,5 +1,6 @@
 """Writes to the archive. Entries are created once and never updated."""
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,21 +14,30 @@ from django.utils import timezone
 
 from compliance import sealing
 from compliance.models import AccessLog, ArchiveEntry, Seal, Tombstone
+from compliance.retention import add_years, retention_years
+from compliance.storage import ObjectLockS3Storage
 
 # File extension of each kind of artifact (the archive's names and exports use it).
 ARTIFACT_EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
 
 
-def artifact_store(*, content: bytes, content_type: str) -> tuple[str, str]:
+def artifact_store(
+    *, content: bytes, content_type: str, retain_until: dt.datetime | None = None
+) -> tuple[str, str]:
     """Store ``content`` under its sha256 in the archive storage; return (name, sha256).
 
     The name is derived from the content, so an existing file is the same bytes and is
-    never overwritten.
+    never overwritten. A storage with Object Lock (compliance.storage) also locks the
+    object until ``retain_until``.
     """
     digest = hashlib.sha256(content).hexdigest()
     name = f"{digest[:2]}/{digest[2:4]}/{digest}.{ARTIFACT_EXTENSIONS.get(content_type, 'bin')}"
     storage = storages["archive"]
-    if not storage.exists(name):
+    if storage.exists(name):
+        return name, digest
+    if isinstance(storage, ObjectLockS3Storage) and retain_until is not None:
+        storage.save_locked(name, content, content_type=content_type, retain_until=retain_until)
+    else:
         saved = storage.save(name, ContentFile(content))
         if saved != name:  # pragma: no cover - a storage that renames would break addressing
             raise RuntimeError(f"archive storage renamed {name} to {saved}")
@@ -66,7 +76,11 @@ def archive_record_create(
         existing = ArchiveEntry.objects.filter(message=message, is_test=False).first()
         if existing is not None:
             return existing
-    name, digest = artifact_store(content=content, content_type=content_type)
+    category = version.communication.category
+    retain_until = add_years(timezone.now(), retention_years(category))
+    name, digest = artifact_store(
+        content=content, content_type=content_type, retain_until=retain_until
+    )
     return ArchiveEntry.objects.create(
         message=message,
         is_test=is_test,

@@ -130,6 +130,20 @@ STORAGES = {
     },
 }
 
+if env_str("CCM_ARCHIVE_S3_BUCKET", ""):
+    # Production: S3 (or a compatible store) with Object Lock enabled on the bucket.
+    # https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+    STORAGES["archive"] = {
+        "BACKEND": "compliance.storage.ObjectLockS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("CCM_ARCHIVE_S3_BUCKET"),
+            "region_name": env_str("CCM_ARCHIVE_S3_REGION", "") or None,
+            "endpoint_url": env_str("CCM_ARCHIVE_S3_ENDPOINT_URL", "") or None,
+            "object_lock_mode": env_str("CCM_ARCHIVE_OBJECT_LOCK_MODE", "COMPLIANCE"),
+            "file_overwrite": False,
+        },
+    }
+
 # REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
