@@ -32,11 +32,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     (they belong to other threads and contexts), so the test database can be dropped."""
     yield
     with django_db_blocker.unblock():
-        from django.db import connection
+        from django.db import connection, connections
 
+        connections.close_all()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+            connection.close()

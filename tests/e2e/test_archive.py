@@ -1,6 +1,7 @@
 """A compliance officer finds a sent email in the archive and sees it as the customer got it."""
 
 import re
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,7 @@ from ccm.roles import COMPLIANCE_OFFICER
 from channels import services
 from channels.models import Batch
 from compliance.models import AccessLog, ArchiveEntry
-from tests.e2e.session import log_in, screenshot
+from tests.e2e.session import log_in, log_out, screenshot
 from tests.factories.ccm import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import published_version
@@ -57,3 +58,57 @@ class ArchiveBrowsingTests:
         looked = AccessLog.objects.filter(actor=officer)
         assert looked.filter(action=AccessLog.Action.SEARCH).exists()
         assert looked.filter(action=AccessLog.Action.VIEW, entry=entry).exists()
+
+    def test_a_compliance_officer_finds_a_customers_letter_and_email_and_exports_them(
+        self, page: Page
+    ):
+        version = published_version()
+        customer = CustomerFactory(name="Emma Clarke")
+        data = {"first_name": "Emma", "amount": 120.5, "due_date": "2026-12-15"}
+        services.batch_create(
+            communication=version.communication,
+            rows=[
+                {"customer_id": customer.external_id, "channel": "email", "data": data},
+                {"customer_id": customer.external_id, "channel": "print", "data": data},
+            ],
+            created_by=UserFactory(),
+        )
+        letter = ArchiveEntry.objects.get(customer=customer, channel="print")
+        email = ArchiveEntry.objects.get(customer=customer, channel="email")
+        officer = UserFactory(roles=[COMPLIANCE_OFFICER])
+
+        log_in(page, officer.username)
+        page.goto(f"{reverse('compliance:entry_list')}?q={customer.external_id}")
+        rows = page.locator("table.data tbody tr")
+        expect(rows).to_have_count(2)
+
+        page.goto(reverse("compliance:entry_detail", args=[letter.pk]))
+        expect(page.locator("#integrity")).to_have_class(re.compile(r"\bok\b"))
+        with page.expect_response(lambda r: "/artifact/" in r.url) as pdf:
+            page.reload()
+        assert pdf.value.headers["content-type"] == "application/pdf"
+        screenshot(page, "archive-letter-entry")
+
+        page.goto(reverse("compliance:entry_detail", args=[email.pk]))
+        expect(page.locator("#email-headers")).to_contain_text(email.subject)
+
+        page.goto(f"{reverse('compliance:entry_list')}?q={customer.external_id}")
+        export = page.locator("#evidence-export")
+        export.locator("textarea").fill("Complaint 2026-331: what the customer was sent")
+        with page.expect_download() as download_info:
+            export.locator("button[value=customer]").click()
+        zip_path = download_info.value.path()
+        with zipfile.ZipFile(zip_path) as archive:
+            names = set(archive.namelist())
+        assert {f"artifacts/{letter.pk}.pdf", f"artifacts/{email.pk}.eml", "SHA256SUMS"} <= names
+
+        auditor = UserFactory(roles=["auditor"])
+        log_out(page)
+        log_in(page, auditor.username)
+        page.goto(reverse("compliance:access_log"))
+        log_table = page.locator("table.data")
+        expect(log_table).to_contain_text(officer.username)
+        expect(log_table).to_contain_text("Complaint 2026-331")
+        screenshot(page, "archive-access-log")
+        actions = set(AccessLog.objects.filter(actor=officer).values_list("action", flat=True))
+        assert {"search", "view", "export"} <= actions
