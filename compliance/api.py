@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ccm.permissions import request_user
+from channels.models import Message
 from compliance import selectors, services
 from compliance.models import AccessLog, ArchiveEntry
 
@@ -66,6 +68,11 @@ class ArchiveEntryListView(generics.ListAPIView):
             OpenApiParameter("channel", enum=["email", "sms", "print"]),
             OpenApiParameter("batch", int),
             OpenApiParameter("communication"),
+            OpenApiParameter("version", int),
+            OpenApiParameter("status", description="The message's delivery status"),
+            OpenApiParameter("words", description="Words in the email subject or SMS text"),
+            OpenApiParameter("date_from", dt.date),
+            OpenApiParameter("date_to", dt.date),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -77,14 +84,33 @@ class ArchiveEntryListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
-        batch = params.get("batch")
-        return selectors.archive_entry_search(
-            query=params.get("q", "").strip(),
-            channel=params.get("channel", ""),
-            batch=int(batch) if batch and batch.isdigit() else None,
-            communication=params.get("communication", ""),
+        params = ArchiveSearchParams(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        values = params.validated_data
+        entries = selectors.archive_entry_search(
+            query=values.get("q", "").strip(),
+            channel=values.get("channel", ""),
+            batch=values.get("batch"),
+            communication=values.get("communication", ""),
+            version=values.get("version"),
+            status=values.get("status", ""),
+            words=values.get("words", "").strip(),
         )
+        return selectors.archive_entries_between(
+            entries=entries, date_from=values.get("date_from"), date_to=values.get("date_to")
+        )
+
+
+class ArchiveSearchParams(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True)
+    channel = serializers.ChoiceField(choices=["email", "sms", "print"], required=False)
+    batch = serializers.IntegerField(required=False, min_value=1)
+    communication = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=Message.Status.values, required=False)
+    words = serializers.CharField(required=False, allow_blank=True)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
 
 
 class ArchiveEntryDetailView(generics.RetrieveAPIView):

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from channels.models import Batch
+from channels.models import Batch, Message
 from compliance import selectors
 from templates_store.models import Channel, Communication
 
@@ -21,6 +21,13 @@ class ArchiveSearchForm(forms.Form):
     channel = forms.ChoiceField(required=False, label=gettext_lazy("Channel"))
     batch = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Batch"))
     communication = forms.ChoiceField(required=False, label=gettext_lazy("Communication"))
+    version = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Version"))
+    status = forms.ChoiceField(required=False, label=gettext_lazy("Status"))
+    words = forms.CharField(
+        required=False,
+        label=gettext_lazy("Words"),
+        help_text=gettext_lazy("In the email subject or the SMS text."),
+    )
     date_from = forms.DateField(
         required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -33,6 +40,7 @@ class ArchiveSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         everything = [("", gettext_lazy("All"))]
         self.fields["channel"].choices = everything + list(Channel.choices)  # type: ignore[attr-defined]
+        self.fields["status"].choices = everything + list(Message.Status.choices)  # type: ignore[attr-defined]
         self.fields["communication"].choices = everything + [  # type: ignore[attr-defined]
             (key, f"{name} ({key})")
             for key, name in Communication.objects.order_by("name").values_list("key", "name")

@@ -87,6 +87,9 @@ def _search_entries(criteria: dict[str, Any]) -> QuerySet[ArchiveEntry]:
         channel=criteria["channel"],
         batch=criteria["batch"],
         communication=criteria["communication"],
+        version=criteria["version"],
+        status=criteria["status"],
+        words=criteria["words"].strip(),
         is_test=None if criteria["tests"] else False,
     )
     return selectors.archive_entries_between(
