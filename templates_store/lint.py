@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 import jinja2
 from django.conf import settings
+from django.utils.translation import gettext as _
 from jinja2 import meta
 from pypdf import PdfReader
 
@@ -60,6 +61,10 @@ class _HtmlFacts(HTMLParser):
             self.images_without_alt += 1
 
 
+def _insecure(link: str) -> str:
+    return _("link is not https: %(link)s") % {"link": link}
+
+
 def _html_facts(html: str) -> _HtmlFacts:
     facts = _HtmlFacts()
     facts.feed(html)
@@ -69,7 +74,7 @@ def _html_facts(html: str) -> _HtmlFacts:
 def _alt_text_issues(channel: str, locale: str, facts: _HtmlFacts) -> list[LintIssue]:
     if not facts.images_without_alt:
         return []
-    message = f"{facts.images_without_alt} image(s) without alt text"
+    message = _("%(count)s image(s) without alt text") % {"count": facts.images_without_alt}
     return [LintIssue(WARNING, channel, locale, "body_html", message)]
 
 
@@ -99,7 +104,7 @@ def _undeclared(variant: TemplateVariant, known: set[str]) -> list[LintIssue]:
                     variant.channel,
                     variant.locale,
                     field_name,
-                    f"{name!r} is not a field of the data schema",
+                    _("%(name)r is not a field of the data schema") % {"name": name},
                     line,
                 )
             )
@@ -120,9 +125,7 @@ def _variant_issues(
         facts = _html_facts(rendered.html)
         for link in facts.links:
             if link.lower().startswith("http://"):
-                issues.append(
-                    LintIssue(ERROR, channel, locale, "body_html", f"link is not https: {link}")
-                )
+                issues.append(LintIssue(ERROR, channel, locale, "body_html", _insecure(link)))
         issues += _alt_text_issues(channel, locale, facts)
         if not variant.body_text.strip():
             issues.append(
@@ -131,14 +134,12 @@ def _variant_issues(
                     channel,
                     locale,
                     "body_text",
-                    "no text alternative written; it will be generated from the HTML",
+                    _("no text alternative written; it will be generated from the HTML"),
                 )
             )
     elif channel == "sms":
         for link in _INSECURE_LINK.findall(rendered.text):
-            issues.append(
-                LintIssue(ERROR, channel, locale, "body_text", f"link is not https: {link}")
-            )
+            issues.append(LintIssue(ERROR, channel, locale, "body_text", _insecure(link)))
         assert rendered.sms is not None
         if rendered.sms.segments > communication.sms_max_segments:
             issues.append(
@@ -147,8 +148,12 @@ def _variant_issues(
                     channel,
                     locale,
                     "body_text",
-                    f"{rendered.sms.segments} segments ({rendered.sms.encoding}); "
-                    f"the limit is {communication.sms_max_segments}",
+                    _("%(segments)s segments (%(encoding)s); the limit is %(limit)s")
+                    % {
+                        "segments": rendered.sms.segments,
+                        "encoding": rendered.sms.encoding,
+                        "limit": communication.sms_max_segments,
+                    },
                 )
             )
         issues += [LintIssue(WARNING, channel, locale, "body_text", w) for w in rendered.warnings]
@@ -164,7 +169,8 @@ def _variant_issues(
                     channel,
                     locale,
                     "body_html",
-                    f"the letter has {pages} pages; the limit is {communication.letter_max_pages}",
+                    _("the letter has %(pages)s pages; the limit is %(limit)s")
+                    % {"pages": pages, "limit": communication.letter_max_pages},
                 )
             )
         issues += _alt_text_issues(channel, locale, _html_facts(rendered.html))
@@ -175,7 +181,7 @@ def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
     """Every issue of the version, errors first. Reads only."""
     variants = list(version.variants.all())
     if not variants:
-        return [LintIssue(ERROR, "", "", "", "the version has no channel content")]
+        return [LintIssue(ERROR, "", "", "", _("the version has no channel content"))]
     known = _schema_names(version)
     issues: list[LintIssue] = []
     for variant in variants:
@@ -186,6 +192,6 @@ def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
         for locale in locales:
             if locale not in have:
                 issues.append(
-                    LintIssue(WARNING, channel, locale, "", "no content in this language")
+                    LintIssue(WARNING, channel, locale, "", _("no content in this language"))
                 )
     return sorted(issues, key=lambda i: (i.level != ERROR, i.channel, i.locale))

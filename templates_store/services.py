@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import (
@@ -89,7 +90,8 @@ def _require_status(version: TemplateVersion, *allowed: str) -> None:
     if version.status not in allowed:
         names = ", ".join(str(Status(s).label) for s in allowed)
         raise ValidationError(
-            f"Version {version.number} is {version.get_status_display()}; this needs: {names}."
+            _("Version %(number)s is %(status)s; this needs: %(allowed)s.")
+            % {"number": version.number, "status": version.get_status_display(), "allowed": names}
         )
 
 
@@ -104,7 +106,7 @@ def variant_save(
 ) -> TemplateVariant:
     """Create or replace one channel/locale content of a draft."""
     _require_status(version, Status.DRAFT)
-    variant, _ = TemplateVariant.objects.get_or_create(
+    variant, _created = TemplateVariant.objects.get_or_create(
         version=version, channel=channel, locale=locale
     )
     variant.subject, variant.body_html, variant.body_text = subject, body_html, body_text
@@ -153,7 +155,7 @@ def version_submit(*, version: TemplateVersion, actor: User) -> TemplateVersion:
 def _check_reviewer(version: TemplateVersion, actor: User) -> None:
     if version.author_id == actor.pk:
         raise PermissionDenied(
-            "Nobody approves their own work: another approver must review this version."
+            _("Nobody approves their own work: another approver must review this version.")
         )
 
 
@@ -165,7 +167,7 @@ def version_approve(*, version: TemplateVersion, actor: User, comment: str = "")
     _require_status(version, Status.IN_REVIEW)
     _check_reviewer(version, actor)
     if version.compute_content_hash() != version.content_hash:
-        raise ValidationError("The content changed after submission; it cannot be approved.")
+        raise ValidationError(_("The content changed after submission; it cannot be approved."))
     version.status = Status.APPROVED
     version.approved_by = actor  # type: ignore[assignment]
     version.approved_at = timezone.now()
@@ -187,7 +189,7 @@ def version_reject(*, version: TemplateVersion, actor: User, comment: str) -> Te
     _require_status(version, Status.IN_REVIEW)
     _check_reviewer(version, actor)
     if not comment.strip():
-        raise ValidationError("Say why the version is rejected.")
+        raise ValidationError(_("Say why the version is rejected."))
     version.status = Status.DRAFT
     version.content_hash = ""
     version.submitted_at = None
@@ -204,7 +206,7 @@ def version_publish(*, version: TemplateVersion, actor: User) -> TemplateVersion
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
     _require_status(version, Status.APPROVED, Status.RETIRED)
     if not version.approved_at:
-        raise ValidationError("Only an approved version can be published.")
+        raise ValidationError(_("Only an approved version can be published."))
     previous = (
         TemplateVersion.objects.select_for_update()
         .filter(communication_id=version.communication_id, status=Status.PUBLISHED)

@@ -88,3 +88,13 @@ class VersionLintTests:
         )
         (issue,) = [i for i in version_lint(version=version) if i.level == ERROR]
         assert issue.line == 1 and issue.field == "body_text"
+
+    def test_issues_are_written_in_the_designers_language(self):
+        from django.utils import translation
+
+        version = TemplateVersionFactory(sample_data=SAMPLE)
+        add_variants(version, {("sms", "en"): {"body_text": "Pay at http://example.com/p"}})
+        with translation.override("ja"):
+            messages = [i.message for i in version_lint(version=version)]
+        assert "https ではないリンクがあります: http://example.com/p" in messages
+        assert "この言語のコンテンツがありません" in messages
