@@ -40,11 +40,15 @@ def archive_entry_search(
     """
     qs = ArchiveEntry.objects.select_related("communication", "version", "customer", "message")
     if query:
-        condition = Q(recipient__startswith=query) | Q(recipient_name__icontains=query)
         # Resolved first: an OR across a join would defeat the indexes.
         customer_ids = list(Customer.objects.filter(external_id=query).values_list("id", flat=True))
+        condition = Q(recipient__startswith=query)
         if customer_ids:
             condition |= Q(customer_id__in=customer_ids)
+        elif "@" not in query and query[0] not in "+0123456789":
+            # Not a customer id, an address or a phone number: it may be a name. The
+            # trigram search stays out of the other lookups, which are plain index ones.
+            condition |= Q(recipient_name__icontains=query)
         qs = qs.filter(condition)
     if channel:
         qs = qs.filter(channel=channel)

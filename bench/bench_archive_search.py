@@ -1,0 +1,208 @@
+"""Archive search at 1,000,000 entries (PostgreSQL only).
+
+Seeds 1,000,000 archive entries with COPY when the table has fewer (about 50,000
+customers, three channels, three years), then measures the first page (50 newest) of each
+search a compliance officer makes through ``compliance.selectors.archive_entry_search``,
+against the same lookup hand-written in SQL on its best index. Target (issue): p95 under
+50 ms with no sequential scan on the archive table.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccm_bench .venv/bin/python bench/run.py
+bench_archive_search (the database is created and migrated if missing, and kept for reruns).
+"""
+
+import datetime as dt
+import random
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+ENTRIES = 1_000_000
+CUSTOMERS = 50_000
+SAMPLES = 60
+
+
+def _ensure_database() -> None:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("bench_archive_search needs DATABASE_URL=postgres://...")
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        if not admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+        ).fetchone():
+            admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    call_command("migrate", verbosity=0)
+
+
+def _seed() -> None:
+    from django.contrib.auth.models import User
+
+    from compliance.models import ArchiveEntry
+    from customers.models import Customer
+    from templates_store.models import Brand, Communication, TemplateVersion
+
+    have = ArchiveEntry.objects.count()
+    if have >= ENTRIES:
+        return
+    rng = random.Random(7)
+    user, _ = User.objects.get_or_create(username="bench")
+    brand, _ = Brand.objects.get_or_create(
+        name="Bench",
+        defaults={"email_from": "b@example.com", "sms_sender": "Bench", "return_address": "x"},
+    )
+    versions = []
+    for key in ("payment-reminder", "annual-statement", "appointment-reminder"):
+        communication, _ = Communication.objects.get_or_create(
+            key=key, defaults={"name": key, "category": "transactional", "brand": brand}
+        )
+        version, _ = TemplateVersion.objects.get_or_create(
+            communication=communication, number=1, defaults={"author": user, "status": "published"}
+        )
+        versions.append(version)
+    if Customer.objects.count() < CUSTOMERS:
+        Customer.objects.bulk_create(
+            [
+                Customer(
+                    external_id=f"B{i:06d}",
+                    name=f"Customer {i}",
+                    email=f"c{i}@example.net",
+                    phone=f"+447911{i:06d}",
+                )
+                for i in range(CUSTOMERS)
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+    customers = list(
+        Customer.objects.filter(external_id__startswith="B").values_list("id", "external_id")
+    )
+    start = dt.datetime(2023, 11, 1, tzinfo=dt.UTC)
+    columns = (
+        "is_test, communication_id, version_id, content_hash, customer_id, category, channel, "
+        "locale, recipient, recipient_name, subject, data, artifact_name, artifact_sha256, "
+        "artifact_size, content_type, backend, message_reference, created_at"
+    )
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(
+            f"COPY compliance_archiveentry ({columns}) FROM STDIN"
+        ) as copy,
+    ):
+        for i in range(have, ENTRIES):
+            customer_id, external_id = customers[rng.randrange(len(customers))]
+            number = int(external_id[1:])
+            version = versions[i % 3]
+            channel = ("email", "sms", "print")[rng.randrange(3)]
+            recipient = {
+                "email": f"c{number}@example.net",
+                "sms": f"+447911{number:06d}",
+                "print": f"{number} High Street\nLeeds",
+            }[channel]
+            digest = f"{i:064x}"
+            copy.write_row(
+                (
+                    False,
+                    version.communication_id,
+                    version.pk,
+                    "0" * 64,
+                    customer_id,
+                    "transactional",
+                    channel,
+                    "en",
+                    recipient,
+                    f"Customer {number}",
+                    f"Your bill {i % 997} is ready",
+                    "{}",
+                    f"{digest[:2]}/{digest}.txt",
+                    digest,
+                    100,
+                    "text/plain",
+                    "bench",
+                    "",
+                    start + dt.timedelta(seconds=rng.randrange(3 * 365 * 86400)),
+                )
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE compliance_archiveentry")
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1] * 1000
+
+
+def run(compare: Callable[..., str]) -> str:
+    _ensure_database()
+    _seed()
+    from compliance import selectors
+
+    rng = random.Random(11)
+
+    def some_customer() -> int:
+        return rng.randrange(CUSTOMERS)
+
+    paths: dict[str, tuple[Callable[[], Any], str, Callable[[], list[Any]]]] = {
+        "exact email": (
+            lambda: {"query": f"c{some_customer()}@example.net"},
+            "recipient = %s",
+            lambda: [f"c{some_customer()}@example.net"],
+        ),
+        "phone prefix": (
+            lambda: {"query": f"+447911{some_customer():06d}"[:12]},
+            "recipient LIKE %s",
+            lambda: [f"+447911{some_customer():06d}"[:12] + "%"],
+        ),
+        "customer id": (
+            lambda: {"query": f"B{some_customer():06d}"},
+            "customer_id = (SELECT id FROM customers_customer WHERE external_id = %s)",
+            lambda: [f"B{some_customer():06d}"],
+        ),
+        "words in subject": (
+            lambda: {"words": f"bill {rng.randrange(997)} is"},
+            "UPPER(subject) LIKE UPPER(%s)",
+            lambda: [f"%bill {rng.randrange(997)} is%"],
+        ),
+        "channel, newest": (lambda: {"channel": "sms"}, "channel = %s", lambda: ["sms"]),
+    }
+    lines = []
+    for name, (criteria, where, params) in paths.items():
+        project_times, bare_times, seq_scan = [], [], False
+        for _ in range(SAMPLES):
+            qs = selectors.archive_entry_search(**criteria())[:50]
+            started = time.perf_counter()
+            list(qs)
+            project_times.append(time.perf_counter() - started)
+            with connection.cursor() as cursor:
+                started = time.perf_counter()
+                cursor.execute(
+                    f"SELECT * FROM compliance_archiveentry WHERE {where} "
+                    "ORDER BY created_at DESC, id DESC LIMIT 50",
+                    params(),
+                )
+                cursor.fetchall()
+                bare_times.append(time.perf_counter() - started)
+        seq_scan = (
+            "Seq Scan on compliance_archiveentry"
+            in selectors.archive_entry_search(**criteria())[:50].explain()
+        )
+        project_median, bare_median = (
+            statistics.median(project_times),
+            statistics.median(bare_times),
+        )
+        lines.append(
+            f"archive search, {name}: ratio {bare_median / project_median:.2f} "
+            f"(project {1 / project_median:,.0f}/s, bare {1 / bare_median:,.0f}/s); "
+            f"p95 {_p95(project_times):.1f} ms; sequential scan: {'YES' if seq_scan else 'no'}"
+        )
+    return "\n".join(lines)
