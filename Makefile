@@ -52,8 +52,10 @@ messages: install
 	$(BIN)/python manage.py makemessages -l ja -i '.venv/*' -i 'tests/*' -i 'var/*' -i 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages -i .venv
 
+# Benchmarks run against PostgreSQL (the archive ones seed a million rows there, once).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ccm_bench
 bench: install
-	$(BIN)/python bench/run.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache
