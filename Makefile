@@ -7,7 +7,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # WeasyPrint needs Pango; Japanese letters need Noto CJK; browser tests need Chromium.
 SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
-SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server
 
 .PHONY: run test lint typecheck check install system-packages-run system-packages-test demo messages bench clean
 

@@ -1,13 +1,15 @@
-"""Real processes for integration tests: an SMTP server, a Redis broker, a Celery worker.
+"""Real processes for integration tests: an SMTP server, a Redis broker, Celery workers.
 
-The worker is a separate process (``celery -A ccm worker``) running
+A worker is a separate process (``celery -A ccm worker``) running
 ``tests.integration.worker_settings`` against the test database, so the tests that use
-it need committed rows (``transactional_db``).
+it need committed rows (``transactional_db``). ``celery_workers`` starts as many as a test
+wants on a Redis server of the test's own (``redis_server``), which the test may kill.
 """
 
 import contextlib
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -113,21 +115,26 @@ def _use_broker(url: str) -> None:
     celery_app.conf.broker_url = url
 
 
+@contextlib.contextmanager
+def _taking_turns() -> Iterator[None]:
+    """Runs of these tests on one machine take turns: they share the Redis database (and
+    tests that kill workers on a timer want the CPUs to themselves)."""
+    lock_path = Path(tempfile.gettempdir()) / f"ccm-integration-{quote(BROKER_URL, safe='')}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture
 def celery_broker() -> Iterator[str]:
-    """Tasks the test process enqueues really go to Redis (the suite is otherwise eager).
-
-    Runs of these tests on one machine take turns: they share the Redis database.
-    """
-    lock_path = Path(tempfile.gettempdir()) / f"ccm-integration-{quote(BROKER_URL, safe='')}.lock"
+    """Tasks the test process enqueues really go to Redis (the suite is otherwise eager)."""
     client = redis.Redis.from_url(BROKER_URL, socket_timeout=5)
     try:
         client.ping()
     except redis.ConnectionError as exc:
         pytest.fail(f"Redis is not reachable at {BROKER_URL}: {exc}")
     previous_url, previous_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _taking_turns():
         client.flushdb()
         _use_broker(BROKER_URL)
         celery_app.conf.task_always_eager = False
@@ -153,6 +160,32 @@ class WorkerProcess:
         code = self.process.poll()
         if code is not None:
             pytest.fail(f"The Celery worker exited with code {code}:\n{self.log()}")
+
+    def pool_pids(self) -> list[int]:
+        """The prefork pool's processes (the children of the worker's main process)."""
+        pids: list[int] = []
+        for children in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                pids.extend(int(pid) for pid in children.read_text().split())
+        return pids
+
+    def kill_pool(self) -> int:
+        """SIGKILL every pool process (the main process starts new ones); returns how many."""
+        killed = 0
+        for pid in self.pool_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+        return killed
+
+    def kill(self) -> int:
+        """SIGKILL the whole worker, main process included; returns how many pool
+        processes died with it."""
+        pool = len(self.pool_pids())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        return pool
 
 
 def _database_url() -> str:
@@ -186,6 +219,52 @@ def _wait_until_ready(worker: WorkerProcess) -> None:
     )
 
 
+def _worker_start(
+    *,
+    name: str,
+    broker_url: str,
+    smtp_server: SmtpSink,
+    shared_dirs: SharedDirs,
+    log_path: Path,
+    env: dict[str, str],
+) -> WorkerProcess:
+    """Start ``celery worker`` (two prefork processes) and wait until it answers a ping."""
+    worker_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.integration.worker_settings",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "EMAIL_HOST": smtp_server.host,
+        "EMAIL_PORT": str(smtp_server.port),
+        "CCM_SMS_DIR": str(shared_dirs.sms),
+        "CCM_ARCHIVE_ROOT": str(shared_dirs.archive),
+        "CCM_PRINT_ROOT": str(shared_dirs.print),
+        **env,
+    }
+    command = [
+        str(REPO_ROOT / ".venv" / "bin" / "celery"), "-A", "ccm", "worker",
+        "--loglevel", "WARNING", "--concurrency", "2", "--pool", "prefork", "-Q", "celery",
+        "--without-gossip", "--without-mingle", "--hostname", name,
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=worker_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = WorkerProcess(name=name, process=process, log_path=log_path)
+    try:
+        _wait_until_ready(worker)
+    except BaseException:
+        _stop(process)
+        raise
+    return worker
+
+
 @pytest.fixture
 def real_celery_worker(
     transactional_db: None,
@@ -197,41 +276,149 @@ def real_celery_worker(
     """A real ``celery worker`` (two prefork processes) sending through ``smtp_server`` and
     writing SMS, print files and archive artifacts into ``shared_dirs``. Its log is
     printed when the test fails."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.integration.worker_settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": celery_broker,
-        "EMAIL_HOST": smtp_server.host,
-        "EMAIL_PORT": str(smtp_server.port),
-        "CCM_SMS_DIR": str(shared_dirs.sms),
-        "CCM_ARCHIVE_ROOT": str(shared_dirs.archive),
-        "CCM_PRINT_ROOT": str(shared_dirs.print),
-        # Small chunks, so that both worker processes take part in one batch.
-        "CCM_CHUNK_SIZE": "5",
-    }
     log_path = tmp_path / "celery-worker.log"
-    name = f"ccm-it-{os.getpid()}@{socket.gethostname()}"
-    command = [
-        str(REPO_ROOT / ".venv" / "bin" / "celery"), "-A", "ccm", "worker",
-        "--loglevel", "WARNING", "--concurrency", "2", "--pool", "prefork", "-Q", "celery",
-        "--without-gossip", "--without-mingle", "--hostname", name,
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    worker = WorkerProcess(name=name, process=process, log_path=log_path)
+    worker = _worker_start(
+        name=f"ccm-it-{os.getpid()}@{socket.gethostname()}",
+        broker_url=celery_broker,
+        smtp_server=smtp_server,
+        shared_dirs=shared_dirs,
+        log_path=log_path,
+        # Small chunks, so that both worker processes take part in one batch.
+        env={"CCM_CHUNK_SIZE": "5"},
+    )
     try:
-        _wait_until_ready(worker)
         yield worker
     finally:
-        _stop(process)
+        _stop(worker.process)
         # Shown by pytest only when the test fails.
         print(f"--- Celery worker log ({log_path}) ---\n{worker.log()}")
+
+
+@dataclass
+class RedisServer:
+    """A ``redis-server`` of one test, without persistence: killing it loses every task
+    it held, as a real broker restart without persistence does."""
+
+    executable: str
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--daemonize", "no",
+        ]  # fmt: skip
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        deadline = time.monotonic() + 10
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    break
+                with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+                    if client.ping():
+                        return
+                time.sleep(0.05)
+        finally:
+            client.close()
+        log_text = self.log_path.read_text(errors="replace")
+        pytest.fail(f"redis-server did not start on port {self.port}:\n{log_text}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, nothing saved."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail("redis-server is not installed (Debian package redis-server)")
+    server = RedisServer(executable=executable, port=_free_port(), log_path=tmp_path / "redis.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@dataclass
+class CeleryWorkers:
+    """Starts real workers on ``redis_server``; every one of them is stopped after the test."""
+
+    redis_server: RedisServer
+    smtp_server: SmtpSink
+    shared_dirs: SharedDirs
+    folder: Path
+    env: dict[str, str]
+    started: list[WorkerProcess] = field(default_factory=list)
+
+    def start(self) -> WorkerProcess:
+        number = len(self.started) + 1
+        worker = _worker_start(
+            name=f"ccm-it-{os.getpid()}-{number}@{socket.gethostname()}",
+            broker_url=self.redis_server.url,
+            smtp_server=self.smtp_server,
+            shared_dirs=self.shared_dirs,
+            log_path=self.folder / f"celery-worker-{number}.log",
+            env=self.env,
+        )
+        self.started.append(worker)
+        return worker
+
+    def broker_restart(self, *, down_seconds: float) -> None:
+        """SIGKILL the broker, start it again on the same port after ``down_seconds``
+        (empty: no persistence), and drop this process's connections to the old one."""
+        self.redis_server.kill()
+        time.sleep(down_seconds)
+        self.redis_server.start()
+        _use_broker(self.redis_server.url)
+
+
+@pytest.fixture
+def worker_env() -> dict[str, str]:
+    """Environment variables of the workers ``celery_workers`` starts (override to tune)."""
+    return {}
+
+
+@pytest.fixture
+def celery_workers(
+    transactional_db: None,
+    redis_server: RedisServer,
+    smtp_server: SmtpSink,
+    shared_dirs: SharedDirs,
+    worker_env: dict[str, str],
+    tmp_path: Path,
+) -> Iterator[CeleryWorkers]:
+    """Real workers on the test's own ``redis_server``; the test process's Celery sends
+    there too. Their logs are printed when the test fails."""
+    previous_url, previous_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    workers = CeleryWorkers(
+        redis_server=redis_server,
+        smtp_server=smtp_server,
+        shared_dirs=shared_dirs,
+        folder=tmp_path,
+        env=worker_env,
+    )
+    with _taking_turns():
+        _use_broker(redis_server.url)
+        celery_app.conf.task_always_eager = False
+        try:
+            yield workers
+        finally:
+            for worker in workers.started:
+                _stop(worker.process)
+            celery_app.conf.task_always_eager = previous_eager
+            _use_broker(previous_url)
+            for worker in workers.started:
+                print(f"--- Celery worker log ({worker.log_path}) ---\n{worker.log()}")
