@@ -56,6 +56,14 @@ class ArchiveEntry(models.Model):
             models.Index(fields=["recipient"], name="archive_recipient"),
             models.Index(fields=["channel", "created_at"], name="archive_channel_created"),
         ]
+        constraints = [
+            # One message, one entry: two workers racing on one message cannot both archive.
+            models.UniqueConstraint(
+                fields=["message"],
+                condition=models.Q(is_test=False, message__isnull=False),
+                name="archive_one_entry_per_message",
+            ),
+        ]
 
     def __str__(self) -> str:
         who = self.recipient_name or self.recipient

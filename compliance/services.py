@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from compliance import sealing
@@ -81,27 +81,34 @@ def archive_record_create(
     name, digest = artifact_store(
         content=content, content_type=content_type, retain_until=retain_until
     )
-    return ArchiveEntry.objects.create(
-        message=message,
-        is_test=is_test,
-        communication_id=version.communication_id,
-        version=version,
-        content_hash=version.content_hash,
-        customer=customer,
-        category=version.communication.category,
-        channel=channel,
-        locale=locale,
-        recipient=recipient,
-        recipient_name=recipient_name,
-        subject=subject,
-        data=data,
-        artifact_name=name,
-        artifact_sha256=digest,
-        artifact_size=len(content),
-        content_type=content_type,
-        backend=backend,
-        message_reference=message_reference,
-    )
+    try:
+        with transaction.atomic():
+            return ArchiveEntry.objects.create(
+                message=message,
+                is_test=is_test,
+                communication_id=version.communication_id,
+                version=version,
+                content_hash=version.content_hash,
+                customer=customer,
+                category=version.communication.category,
+                channel=channel,
+                locale=locale,
+                recipient=recipient,
+                recipient_name=recipient_name,
+                subject=subject,
+                data=data,
+                artifact_name=name,
+                artifact_sha256=digest,
+                artifact_size=len(content),
+                content_type=content_type,
+                backend=backend,
+                message_reference=message_reference,
+            )
+    except IntegrityError:
+        if message is None or is_test:
+            raise
+        # Another worker archived the same message first: its entry stands.
+        return ArchiveEntry.objects.get(message=message, is_test=False)
 
 
 def access_log_record(
