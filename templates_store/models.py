@@ -127,6 +127,12 @@ class TemplateVersion(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Scheduled publishing: an approved version becomes the published one from this time
+    # (the selector honours it at once, a beat task records the step); see services.
+    publish_at = models.DateTimeField(_("publish from"), null=True, blank=True)
+    publish_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["communication", "-number"]
@@ -193,6 +199,10 @@ class ReviewEvent(models.Model):
         REJECTED = "rejected", _("Rejected")
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
+        SCHEDULED = "scheduled", _("Scheduled for publishing")
+        UNSCHEDULED = "unscheduled", _("Publishing schedule cancelled")
+        ROLLED_BACK = "rolled_back", _("Published again (roll back)")
+        IMPORTED = "imported", _("Imported from files")
 
     version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
