@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "task": "channels.tasks.realtime_print_run",
         "schedule": crontab(minute="0"),
     },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): record scheduled publications that
+    # took effect (the selector already honours them).
+    "versions-publish-due": {
+        "task": "templates_store.tasks.versions_publish_due",
+        "schedule": crontab(minute="*"),
+    },
     # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): seal new archive entries.
     "archive-seal": {
         "task": "compliance.tasks.archive_seal",

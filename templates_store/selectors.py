@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from templates_store.models import (
     Channel,
@@ -17,13 +18,34 @@ def communication_list() -> QuerySet[Communication]:
     return Communication.objects.select_related("brand").prefetch_related("versions")
 
 
-def version_published(*, communication: Communication) -> TemplateVersion | None:
-    return (
+def version_published(
+    *, communication: Communication, at: dt.datetime | None = None
+) -> TemplateVersion | None:
+    """The version in effect at ``at`` (now): a scheduled version whose effective time has
+    come counts as published even before the beat task has recorded the step."""
+    versions = (
         TemplateVersion.objects.select_related("communication__brand")
         .prefetch_related("variants")
-        .filter(communication=communication, status=TemplateVersion.Status.PUBLISHED)
+        .filter(communication=communication)
+    )
+    due = (
+        versions.filter(
+            status__in=[TemplateVersion.Status.APPROVED, TemplateVersion.Status.RETIRED],
+            publish_at__lte=at or timezone.now(),
+        )
+        .order_by("-publish_at", "-pk")
         .first()
     )
+    return due or versions.filter(status=TemplateVersion.Status.PUBLISHED).first()
+
+
+def version_scheduled(*, communication: Communication) -> QuerySet[TemplateVersion]:
+    """Versions waiting for their effective publishing time, soonest first."""
+    return TemplateVersion.objects.filter(
+        communication=communication,
+        status__in=[TemplateVersion.Status.APPROVED, TemplateVersion.Status.RETIRED],
+        publish_at__isnull=False,
+    ).order_by("publish_at", "pk")
 
 
 def version_list_for_review() -> QuerySet[TemplateVersion]:

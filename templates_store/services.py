@@ -4,6 +4,7 @@ draft -> in_review -> approved -> published -> retired; a rejection sends the ve
 to draft with the approver's comment. Every step is recorded as a ReviewEvent.
 """
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -12,6 +13,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from jsonschema.exceptions import SchemaError
+from jsonschema.validators import validator_for
 
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import (
@@ -23,6 +26,18 @@ from templates_store.models import (
 )
 
 Status = TemplateVersion.Status
+
+
+def data_schema_check(schema: Any) -> None:
+    """Raise ValidationError (on ``data_schema``) unless ``schema`` is a JSON Schema object."""
+    if not isinstance(schema, dict):
+        raise ValidationError({"data_schema": _("Must be a JSON object ({...}).")})
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as exc:
+        raise ValidationError(
+            {"data_schema": _("Not a valid JSON Schema: %(error)s") % {"error": exc.message}}
+        ) from exc
 
 
 def communication_create(
@@ -52,6 +67,7 @@ def communication_create(
         owner_team=owner_team,
         data_schema=data_schema or {},
     )
+    data_schema_check(communication.data_schema)
     communication.full_clean()
     with transaction.atomic():
         communication.save()
@@ -200,16 +216,64 @@ def version_reject(*, version: TemplateVersion, actor: User, comment: str) -> Te
     return version
 
 
-@transaction.atomic
-def version_publish(*, version: TemplateVersion, actor: User) -> TemplateVersion:
-    """Publish an approved version; the one published before it is retired."""
-    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
-    _require_status(version, Status.APPROVED, Status.RETIRED)
-    if not version.approved_at:
-        raise ValidationError(_("Only an approved version can be published."))
+COMMUNICATION_EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "purpose",
+        "category",
+        "owner_team",
+        "brand",
+        "data_schema",
+        "sms_max_segments",
+        "letter_max_pages",
+    }
+)
+
+
+def communication_update(*, communication: Communication, **fields: Any) -> Communication:
+    """Change a communication's description, data schema or limits (its key never changes:
+    back-office systems send by key). Raises ValidationError naming the field."""
+    unknown = set(fields) - COMMUNICATION_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            {name: _("This field cannot be changed.") for name in sorted(unknown)}
+        )
+    if "data_schema" in fields:
+        data_schema_check(fields["data_schema"])
+    for name, value in fields.items():
+        setattr(communication, name, value)
+    communication.full_clean()
+    communication.save()
+    return communication
+
+
+# PUBLISHING ---------------------------------------------------------------------------
+#
+# A version is published now, or scheduled: it stays approved with ``publish_at`` set.
+# ``selectors.version_published`` honours a due ``publish_at`` at once (a batch accepted
+# one second after the effective time uses the new version); ``versions_publish_due``
+# (Celery beat, every minute) then records the step: status, the retired predecessor and
+# the review events, in effective-time order.
+
+PUBLISHABLE = (Status.APPROVED, Status.RETIRED)
+
+
+def _publish_now(
+    *,
+    version: TemplateVersion,
+    actor: User,
+    at: dt.datetime,
+    comment: str = "",
+    rollback: bool = False,
+) -> TemplateVersion:
+    """Make a locked, publishable ``version`` the published one (caller holds the lock).
+    Publishing a version that was published before is recorded as a roll back."""
+    rollback = rollback or version.published_at is not None
     previous = (
         TemplateVersion.objects.select_for_update()
         .filter(communication_id=version.communication_id, status=Status.PUBLISHED)
+        .exclude(pk=version.pk)
         .first()
     )
     if previous is not None:
@@ -217,12 +281,152 @@ def version_publish(*, version: TemplateVersion, actor: User) -> TemplateVersion
         previous.save(update_fields=["status"])
         ReviewEvent.objects.create(version=previous, actor=actor, action=ReviewEvent.Action.RETIRED)
     version.status = Status.PUBLISHED
-    version.published_at = timezone.now()
-    version.save(update_fields=["status", "published_at"])
+    version.published_at = at
+    version.publish_at = None
+    version.publish_requested_by = None
+    version.save(update_fields=["status", "published_at", "publish_at", "publish_requested_by"])
     ReviewEvent.objects.create(
         version=version,
         actor=actor,
-        action=ReviewEvent.Action.PUBLISHED,
+        action=ReviewEvent.Action.ROLLED_BACK if rollback else ReviewEvent.Action.PUBLISHED,
+        comment=comment,
         content_hash=version.content_hash,
+    )
+    return version
+
+
+def _publish_due_for(*, communication_id: int, now: dt.datetime) -> list[TemplateVersion]:
+    due = list(
+        TemplateVersion.objects.select_for_update()
+        .filter(communication_id=communication_id, status__in=PUBLISHABLE, publish_at__lte=now)
+        .order_by("publish_at", "pk")
+    )
+    for version in due:
+        requested_by = version.publish_requested_by or version.approved_by
+        assert requested_by is not None  # only approved versions are scheduled
+        assert version.publish_at is not None
+        _publish_now(
+            version=version,
+            actor=requested_by,
+            at=version.publish_at,
+            comment=_("Scheduled for %(when)s.") % {"when": version.publish_at.isoformat()},
+        )
+    return due
+
+
+def versions_publish_due(*, now: dt.datetime | None = None) -> list[TemplateVersion]:
+    """Record the publication of every scheduled version whose effective time has come
+    (in effective-time order, so the latest due one ends up published). Idempotent: a
+    version already recorded is no longer scheduled. Returns the versions published."""
+    now = now or timezone.now()
+    communication_ids = set(
+        TemplateVersion.objects.filter(status__in=PUBLISHABLE, publish_at__lte=now).values_list(
+            "communication_id", flat=True
+        )
+    )
+    published: list[TemplateVersion] = []
+    for communication_id in sorted(communication_ids):
+        with transaction.atomic():
+            published += _publish_due_for(communication_id=communication_id, now=now)
+    return published
+
+
+def _lock_publishable(version: TemplateVersion) -> TemplateVersion:
+    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    _require_status(version, *PUBLISHABLE)
+    if not version.approved_at:
+        raise ValidationError(_("Only an approved version can be published."))
+    return version
+
+
+@transaction.atomic
+def version_publish(
+    *,
+    version: TemplateVersion,
+    actor: User,
+    publish_at: dt.datetime | None = None,
+    comment: str = "",
+) -> TemplateVersion:
+    """Publish an approved (or retired: a roll back) version now, or from ``publish_at``.
+
+    Now: the published version is retired; publishing a version that was published before
+    is recorded as a roll back. With a future ``publish_at`` the version stays approved
+    and is scheduled (a ``scheduled`` event); scheduling again moves the date. Raises
+    ValidationError when the version is not approved or ``publish_at`` is not timezone-aware.
+    """
+    now = timezone.now()
+    if publish_at is not None and timezone.is_naive(publish_at):
+        raise ValidationError({"publish_at": _("Give the time with its time zone.")})
+    _publish_due_for(communication_id=version.communication_id, now=now)
+    version = _lock_publishable(version)
+    if publish_at is not None and publish_at > now:
+        version.publish_at = publish_at
+        version.publish_requested_by = actor  # type: ignore[assignment]
+        version.save(update_fields=["publish_at", "publish_requested_by"])
+        ReviewEvent.objects.create(
+            version=version,
+            actor=actor,
+            action=ReviewEvent.Action.SCHEDULED,
+            comment="\n".join(
+                part
+                for part in (
+                    _("From %(when)s.") % {"when": publish_at.isoformat()},
+                    comment.strip(),
+                )
+                if part
+            ),
+            content_hash=version.content_hash,
+        )
+        return version
+    return _publish_now(version=version, actor=actor, at=now, comment=comment.strip())
+
+
+@transaction.atomic
+def version_unschedule(*, version: TemplateVersion, actor: User) -> TemplateVersion:
+    """Cancel a scheduled publication that has not taken effect yet."""
+    _publish_due_for(communication_id=version.communication_id, now=timezone.now())
+    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    if version.publish_at is None:
+        raise ValidationError(_("This version is not scheduled for publishing."))
+    version.publish_at = None
+    version.publish_requested_by = None
+    version.save(update_fields=["publish_at", "publish_requested_by"])
+    ReviewEvent.objects.create(version=version, actor=actor, action=ReviewEvent.Action.UNSCHEDULED)
+    return version
+
+
+@transaction.atomic
+def version_rollback(
+    *, version: TemplateVersion, actor: User, comment: str = ""
+) -> TemplateVersion:
+    """Publish again an earlier approved version than the published one, at once; recorded
+    as a ``rolled_back`` step. Raises ValidationError when nothing later is published."""
+    _publish_due_for(communication_id=version.communication_id, now=timezone.now())
+    version = _lock_publishable(version)
+    later = TemplateVersion.objects.filter(
+        communication_id=version.communication_id,
+        status=Status.PUBLISHED,
+        number__gt=version.number,
+    ).exists()
+    if not later:
+        raise ValidationError(_("A roll back returns to a version older than the published one."))
+    return _publish_now(
+        version=version, actor=actor, at=timezone.now(), comment=comment.strip(), rollback=True
+    )
+
+
+@transaction.atomic
+def version_retire(*, version: TemplateVersion, actor: User, comment: str = "") -> TemplateVersion:
+    """Retire a published or approved version: nothing is sent with it any more until it
+    is published again. Raises ValidationError in any other status."""
+    _publish_due_for(communication_id=version.communication_id, now=timezone.now())
+    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    _require_status(version, Status.PUBLISHED, Status.APPROVED)
+    version.status = Status.RETIRED
+    version.publish_at = None
+    version.publish_requested_by = None
+    version.save(update_fields=["status", "publish_at", "publish_requested_by"])
+    ReviewEvent.objects.create(
+        version=version, actor=actor, action=ReviewEvent.Action.RETIRED, comment=comment.strip()
     )
     return version
