@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -70,6 +70,23 @@ class Rendered:
     text: str = ""
     sms: SmsInfo | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RenderScope:
+    """What a render knows besides the data; given to the template functions below."""
+
+    channel: str
+    locale: str
+    version: TemplateVersion | None
+    recipient: Recipient
+    letter_date: dt.date
+
+
+# Functions templates may call besides the data (survey links, for example), registered by
+# other apps when they start: name -> factory that takes the render's scope and returns
+# the function. What they return must depend on the scope only, so a re-render is identical.
+TEMPLATE_FUNCTIONS: dict[str, Callable[[RenderScope], Any]] = {}
 
 
 # FILTERS ------------------------------------------------------------------------------
@@ -210,13 +227,18 @@ def render_content(
     data: Mapping[str, Any],
     recipient: Recipient | None = None,
     letter_date: dt.date | None = None,
+    version: TemplateVersion | None = None,
 ) -> Rendered:
     """Render one channel's content with ``data``. Raises RenderError.
 
     ``recipient`` fills a letter's address window; ``letter_date`` is the date printed
     on it (the message's date in the pipeline, so that a re-render is identical).
     """
-    context = {**data, "locale": locale, "brand": brand}
+    scope = RenderScope(
+        channel, locale, version, recipient or Recipient(), letter_date or dt.date.today()
+    )
+    functions = {name: factory(scope) for name, factory in TEMPLATE_FUNCTIONS.items()}
+    context = {**functions, **data, "locale": locale, "brand": brand}
     if channel == "email":
         rendered_subject = _single_line(_render_field("text", "subject", subject, context))
         body = _render_field("html", "body_html", body_html, context)
@@ -286,6 +308,7 @@ def render(
         data=data,
         recipient=recipient,
         letter_date=letter_date,
+        version=version,
     )
 
 
