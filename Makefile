@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
 SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server
 
-.PHONY: run test lint typecheck check install system-packages-run system-packages-test demo messages bench clean
+.PHONY: run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ messages: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ccm_bench
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/run.py
+
+# The template editor's CodeMirror, copied from its npm package (see docs/studio.md).
+CODEMIRROR_VERSION := 5.65.21
+vendor:
+	deploy/vendor-codemirror.sh $(CODEMIRROR_VERSION)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache
