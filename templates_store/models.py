@@ -133,6 +133,11 @@ class TemplateVersion(models.Model):
     publish_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Shared content pinned at submission: {key: {"id", "number", "content_hash"}} of each
+    # block the content uses, and the brand theme version ({} before submission, or when
+    # the brand had no published theme: the brand's own colours then apply).
+    block_pins = models.JSONField(default=dict, blank=True)
+    theme_pin = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["communication", "-number"]
@@ -160,11 +165,15 @@ class TemplateVersion(models.Model):
         return self.status == self.Status.DRAFT
 
     def compute_content_hash(self) -> str:
-        """sha256 over every variant's content, in a stable order."""
-        payload = [
+        """sha256 over every variant's content, in a stable order, and the shared content
+        pinned at submission (a version without pins hashes as it always did)."""
+        payload: list[object] = [
             [v.channel, v.locale, v.subject, v.body_html, v.body_text]
             for v in sorted(self.variants.all(), key=lambda v: (v.channel, v.locale))
         ]
+        if self.block_pins or self.theme_pin:
+            pins = {"blocks": self.block_pins, "theme": self.theme_pin}
+            payload.append(json.loads(json.dumps(pins, sort_keys=True)))
         encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -216,3 +225,226 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} of {self.version_id} by {self.actor_id}"
+
+
+# SHARED CONTENT -----------------------------------------------------------------------
+#
+# Blocks (header, footer, legal text, signature...) and the brand theme are versioned and
+# reviewed like communications. A communication version records, when it is submitted, the
+# exact block and theme versions it uses (``TemplateVersion.block_pins`` / ``theme_pin``),
+# so sending and the archive always render with those. See docs/studio.md.
+
+block_key = RegexValidator(
+    r"^[a-z][a-z0-9_]*$",
+    _("Lower-case letters, digits and underscores, starting with a letter (e.g. legal_notice)."),
+)
+
+
+class SharedVersion(models.Model):
+    """What block versions and theme versions share: number, review status and trail."""
+
+    Status = TemplateVersion.Status
+
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def content_payload(self) -> object:
+        raise NotImplementedError(f"{type(self).__name__} must implement content_payload()")
+
+    def compute_content_hash(self) -> str:
+        """sha256 over the content, in a stable form."""
+        encoded = json.dumps(
+            self.content_payload(), ensure_ascii=False, separators=(",", ":"), sort_keys=True
+        ).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+class Block(models.Model):
+    """A piece of content shared by communications of one brand, inserted with
+    ``{{ block("key") }}``."""
+
+    class Kind(models.TextChoices):
+        HEADER = "header", _("Header")
+        FOOTER = "footer", _("Footer")
+        LEGAL = "legal", _("Legal text")
+        SIGNATURE = "signature", _("Signature")
+        OTHER = "other", _("Other")
+
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="blocks", verbose_name=_("brand")
+    )
+    key = models.CharField(_("key"), max_length=60, validators=[block_key])
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "key"], name="block_key_unique_per_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class BlockVersion(SharedVersion):
+    block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="versions")
+
+    class Meta:
+        ordering = ["block", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["block", "number"], name="block_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["block"],
+                condition=Q(status="published"),
+                name="one_published_version_per_block",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.block.key} v{self.number}"
+
+    def content_payload(self) -> object:
+        return [
+            [c.channel, c.locale, c.body]
+            for c in sorted(self.contents.all(), key=lambda c: (c.channel, c.locale))
+        ]
+
+
+class BlockContent(models.Model):
+    """A block's text in one channel and locale: HTML for email and print, text for SMS."""
+
+    version = models.ForeignKey(BlockVersion, on_delete=models.CASCADE, related_name="contents")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    locale = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["channel", "locale"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "channel", "locale"], name="block_content_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.channel}/{self.locale}"
+
+
+https_url = RegexValidator(r"^https://\S+$", _("An https:// address."))
+
+
+class ThemeVersion(SharedVersion):
+    """A brand's colours, fonts and logo, used by the email and letter layouts and by
+    templates as ``theme.*``. Email shows the logo from ``logo_url`` (mail clients load
+    images over https); letters embed ``logo_data`` (the PDF renderer fetches nothing)."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="theme_versions")
+    primary_color = models.CharField(
+        _("primary colour"), max_length=7, default="#1f4e79", validators=[hex_color]
+    )
+    accent_color = models.CharField(
+        _("accent colour"), max_length=7, default="#e07a1f", validators=[hex_color]
+    )
+    text_color = models.CharField(
+        _("text colour"), max_length=7, default="#222222", validators=[hex_color]
+    )
+    background_color = models.CharField(
+        _("background colour"), max_length=7, default="#f3f4f6", validators=[hex_color]
+    )
+    font_family = models.CharField(
+        _("body font"),
+        max_length=200,
+        default="'Noto Sans', 'Noto Sans CJK JP', sans-serif",
+        validators=[font_stack],
+    )
+    heading_font_family = models.CharField(
+        _("heading font"), max_length=200, blank=True, validators=[font_stack]
+    )
+    logo_url = models.CharField(
+        _("logo address (email)"), max_length=500, blank=True, validators=[https_url]
+    )
+    logo_data = models.TextField(
+        _("logo image (letters)"),
+        blank=True,
+        help_text=_("A PNG or JPEG as a data: URL, embedded in letters."),
+    )
+    logo_alt = models.CharField(_("logo text alternative"), max_length=200, blank=True)
+
+    CONTENT_FIELDS = (
+        "primary_color",
+        "accent_color",
+        "text_color",
+        "background_color",
+        "font_family",
+        "heading_font_family",
+        "logo_url",
+        "logo_data",
+        "logo_alt",
+    )
+
+    class Meta:
+        ordering = ["brand", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "number"], name="theme_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["brand"],
+                condition=Q(status="published"),
+                name="one_published_theme_per_brand",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand.name} theme v{self.number}"
+
+    def content_payload(self) -> object:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+
+class SharedContentEvent(models.Model):
+    """The audit trail of block and theme versions: who did what, when, on which content."""
+
+    Action = ReviewEvent.Action
+
+    block_version = models.ForeignKey(
+        BlockVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    theme_version = models.ForeignKey(
+        ThemeVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=ReviewEvent.Action.choices)
+    comment = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(block_version__isnull=False, theme_version__isnull=True)
+                | Q(block_version__isnull=True, theme_version__isnull=False),
+                name="shared_event_has_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id}"
