@@ -1,10 +1,14 @@
 """Celery tasks: thin, id-based; the work is in channels.services."""
 
+import logging
+
 from celery import shared_task
 
 from channels import services
 from channels.exceptions import DeliveryError
 from channels.services import callbacks
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -12,13 +16,14 @@ def batch_dispatch(batch_id: int) -> None:
     services.batch_dispatch(batch_id=batch_id)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=8)
-def messages_send(self, message_ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+@shared_task(acks_late=True)
+def messages_send(message_ids: list[int]) -> None:
     try:
         services.messages_send(message_ids=message_ids)
     except DeliveryError as exc:
-        # Transient: the service queued the unsent messages again; retry with backoff.
-        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+        # Transient: the unsent messages are queued again, each after its back-off, and
+        # messages_release_due enqueues them when it has passed (no Celery countdown).
+        logger.warning("chunk stopped after a transient error: %s", exc)
 
 
 @shared_task

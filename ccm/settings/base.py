@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "templates_store",
     "channels.apps.ChannelsConfig",
     "compliance",
+    "insight",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,32 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_PARSER_CLASSES": [
+        "ccm.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Per client (token): ApiToken.rate_limit, else CCM_API_RATE_LIMIT.
+    "DEFAULT_THROTTLE_CLASSES": ["ccm.throttling.ApiClientThrottle"],
+}
+# Requests a client may make, e.g. "600/min"; counted in the cache (CCM_CACHE_URL).
+CCM_API_RATE_LIMIT = env_str("CCM_API_RATE_LIMIT", "600/min")
+# Body sizes: JSON bodies are parsed in memory; CSV / JSON Lines batches are spooled to disk.
+CCM_API_MAX_JSON_BYTES = env_int("CCM_API_MAX_JSON_BYTES", 10 * 1024 * 1024)
+CCM_API_MAX_STREAMED_BYTES = env_int("CCM_API_MAX_STREAMED_BYTES", 1024 * 1024 * 1024)
+# Forms and request.body (https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size);
+# an uploaded file on the upload page goes to disk and is limited by CCM_UPLOAD_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+CCM_UPLOAD_MAX_BYTES = env_int("CCM_UPLOAD_MAX_BYTES", 512 * 1024 * 1024)
+# Shared by every web process (API rate counts); https://docs.djangoproject.com/en/5.2/topics/cache/
+CACHES: dict[str, dict[str, Any]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if (_cache_url := env_str("CCM_CACHE_URL", ""))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CCM API",
@@ -181,6 +208,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _folder in ("queue", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    # Redis hands a task that a worker took but never acknowledged (it died) to another
+    # worker after this many seconds. Longer than any task runs.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -195,6 +228,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CCM_CHUNK_SIZE = env_int("CCM_CHUNK_SIZE", 200)
 # A message claimed longer ago than this is taken back by the sweeper (dead worker).
 CCM_CLAIM_TIMEOUT_SECONDS = env_int("CCM_CLAIM_TIMEOUT_SECONDS", 15 * 60)
+# A message is given up (failed) after this many attempts: crashes of its worker and
+# transient errors, each retried after a back-off of 30 s doubling up to an hour.
+CCM_MAX_ATTEMPTS = env_int("CCM_MAX_ATTEMPTS", 10)
 # No message of these channels reaches a recipient between start and end of their local
 # day (batch messages wait; real-time messages such as one-time codes are not held).
 CCM_QUIET_HOURS = {
@@ -260,6 +296,18 @@ CCM_RETENTION_YEARS = {
     "transactional": env_int("CCM_RETENTION_TRANSACTIONAL_YEARS", 6),
     "marketing": env_int("CCM_RETENTION_MARKETING_YEARS", 2),
 }
+
+# INSIGHT ------------------------------------------------------------------------------
+# Unit prices for the cost estimates, in CCM_INSIGHT_CURRENCY (decimal strings).
+CCM_INSIGHT_CURRENCY = env_str("CCM_INSIGHT_CURRENCY", "GBP")
+CCM_INSIGHT_PRICES = {
+    "email": env_str("CCM_PRICE_EMAIL", "0.001"),
+    "sms_segment": env_str("CCM_PRICE_SMS_SEGMENT", "0.04"),
+    "print_sheet": env_str("CCM_PRICE_PRINT_SHEET", "0.08"),
+    "postage": env_str("CCM_PRICE_POSTAGE", "0.85"),
+}
+# Letters are printed on both sides of the sheet (sheets = pages / 2, rounded up).
+CCM_PRINT_DUPLEX = env_bool("CCM_PRINT_DUPLEX", True)
 
 # LOGGING ------------------------------------------------------------------------------
 LOGGING = {

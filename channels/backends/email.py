@@ -4,6 +4,8 @@ This module only turns a ``Rendered`` email into a message object whose bytes ar
 once built, so that what is archived is byte for byte what the SMTP server receives.
 """
 
+from email import message_from_bytes
+from email.message import Message
 from email.utils import formatdate
 from typing import Any
 
@@ -26,6 +28,23 @@ class FrozenEmail(EmailMultiAlternatives):
     def as_bytes(self) -> bytes:
         """The RFC 822 bytes the SMTP backend sends (CRLF line endings)."""
         return self.message().as_bytes(linesep="\r\n")
+
+    def send_as(self, content: bytes) -> None:
+        """Send exactly ``content`` (the bytes archived at the first attempt) instead of a
+        newly built MIME tree, whose Date and boundaries would differ."""
+        self._frozen = _SentBytes(content)
+
+
+class _SentBytes(Message):
+    """A parsed email (headers readable as usual) that serialises to its original bytes."""
+
+    def __init__(self, content: bytes) -> None:
+        super().__init__()
+        self.__dict__.update(message_from_bytes(content).__dict__)
+        self._content = content
+
+    def as_bytes(self, unixfrom: bool = False, policy: Any = None, linesep: str = "\r\n") -> bytes:
+        return self._content
 
 
 def email_build(

@@ -68,7 +68,7 @@ def batch_create(
         batch.total_rows = total
         batch.rejected_rows = rejected[:_MAX_REPORTED_ERRORS]
         batch.save(update_fields=["total_rows", "rejected_rows"])
-        transaction.on_commit(lambda: _enqueue_dispatch(batch.pk))
+        transaction.on_commit(lambda: batch_dispatch_enqueue(batch.pk))
     return batch
 
 
@@ -208,7 +208,8 @@ def _messages_for_rows(
     return messages
 
 
-def _enqueue_dispatch(batch_id: int) -> None:
+def batch_dispatch_enqueue(batch_id: int) -> None:
+    """Hand the batch to a worker (``batch_dispatch``)."""
     from channels.tasks import batch_dispatch as batch_dispatch_task
 
     batch_dispatch_task.delay(batch_id)

@@ -1,28 +1,33 @@
 """Sending a chunk of messages: claim, render, archive, send, record.
 
 Each step is idempotent. A message is claimed with a conditional update (SKIP LOCKED on
-PostgreSQL), provider calls happen outside any transaction, and the outcome is written
-after. A worker that dies leaves messages in ``rendering``/``sending``; the sweeper puts
-them back to ``queued`` after CCM_CLAIM_TIMEOUT_SECONDS. The Message-ID (or SMS
-reference) is fixed before the first attempt and reused, so the one duplicate no
-protocol can rule out (provider accepted, worker died before recording it) carries the
-same id and the same archive entry.
+PostgreSQL) that increments ``attempts``; every later write of the worker is fenced by
+that number, so a worker that lost its claim (the sweeper took the message back after
+CCM_CLAIM_TIMEOUT_SECONDS and another worker claimed it) changes nothing. Provider calls
+happen outside any transaction, and the outcome is written after.
+
+The Message-ID (or SMS reference) is derived from the message itself and the archive
+holds one entry per message, so the one duplicate no protocol can rule out (the provider
+accepted the message, its worker died before recording it) carries the same id, the same
+bytes and the same archive entry, and the sweeper records it as a possible duplicate.
 """
 
 import datetime as dt
 import logging
 import smtplib
+import time
 from collections.abc import Iterable
 from datetime import timedelta
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ccm.broker import broker_queue_sizes
 from channels.backends import sms_backends
 from channels.backends.email import email_build
 from channels.backends.sms.base import SmsMessage
@@ -30,11 +35,17 @@ from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
 from channels.rate_limits import backend_rate_limit, limiter
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
-from channels.services.batches import available_channels, batch_finalize, row_context
+from channels.services.batches import (
+    available_channels,
+    batch_dispatch_enqueue,
+    batch_finalize,
+    row_context,
+)
 from channels.services.callbacks import callbacks_for_messages
 from channels.services.pacing import quiet_until
 from channels.services.routing import RowError, Suppressed, route_choose
-from compliance.services import archive_record_create
+from compliance.models import ArchiveEntry
+from compliance.services import archive_record_create, artifact_read
 from customers.models import Suppression
 from customers.services import suppression_add
 
@@ -63,6 +74,18 @@ def _claim(message_ids: Iterable[int]) -> list[Message]:
     return [m for m in claimed if not _deferred_for_quiet_hours(m, now)]
 
 
+def _owned(message: Message) -> QuerySet[Message]:
+    """The message as long as this worker's claim on it stands."""
+    return Message.objects.filter(pk=message.pk, attempts=message.attempts)
+
+
+def _owned_all(messages: list[Message]) -> QuerySet[Message]:
+    claims = Q(pk__in=[])
+    for message in messages:
+        claims |= Q(pk=message.pk, attempts=message.attempts)
+    return Message.objects.filter(claims)
+
+
 def _deferred_for_quiet_hours(message: Message, now: dt.datetime) -> bool:
     """Batch messages wait for the end of the recipient's quiet hours (real-time ones,
     such as one-time codes, do not)."""
@@ -71,10 +94,8 @@ def _deferred_for_quiet_hours(message: Message, now: dt.datetime) -> bool:
     until = quiet_until(channel=message.channel, tz_name=message.timezone, now=now)
     if until is None:
         return False
-    Message.objects.filter(pk=message.pk).update(
-        status=Status.QUEUED, claimed_at=None, not_before=until
-    )
-    _event(message, DeliveryEvent.Kind.DEFERRED, until=until.isoformat())
+    if _owned(message).update(status=Status.QUEUED, claimed_at=None, not_before=until):
+        _event(message, DeliveryEvent.Kind.DEFERRED, until=until.isoformat())
     return True
 
 
@@ -82,27 +103,73 @@ def _event(message: Message, kind: str, **detail: Any) -> None:
     DeliveryEvent.objects.create(message=message, kind=kind, detail=detail)
 
 
-def _fail(message: Message, reason: str) -> None:
-    Message.objects.filter(pk=message.pk).update(status=Status.FAILED, last_error=reason)
+def _fail(message: Message, reason: str) -> bool:
+    """Fail the message for good; False when this worker no longer holds it."""
+    if not _owned(message).update(status=Status.FAILED, last_error=reason, claimed_at=None):
+        return False
     _event(message, DeliveryEvent.Kind.FAILED, reason=reason)
+    return True
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after a transient failure: 30 s, 1, 2, 4 minutes... at most an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def _release(messages: list[Message], reason: str) -> None:
-    """Put claimed messages that were not finished back in the queue (transient error)."""
-    ids = [m.pk for m in messages]
-    released = Message.objects.filter(id__in=ids, status__in=Message.CLAIMED_STATUSES).update(
-        status=Status.QUEUED, claimed_at=None, last_error=reason
+    """Put claimed messages that were not finished back in the queue after a transient
+    error, each not before its back-off (``messages_release_due`` enqueues it then)."""
+    now = timezone.now()
+    for message in messages:
+        until = now + retry_delay(message.attempts)
+        released = (
+            _owned(message)
+            .filter(status__in=Message.CLAIMED_STATUSES)
+            .update(status=Status.QUEUED, claimed_at=None, not_before=until, last_error=reason)
+        )
+        if released:
+            _event(message, DeliveryEvent.Kind.RETRY, reason=reason, until=until.isoformat())
+    logger.warning("released %s messages after a transient error: %s", len(messages), reason)
+
+
+def _start_sending(message: Message) -> bool:
+    """Move the message from rendering to sending (renewing the claim); False when the
+    claim was lost, in which case this worker leaves the message alone."""
+    return bool(
+        _owned(message)
+        .filter(status=Status.RENDERING)
+        .update(status=Status.SENDING, claimed_at=timezone.now())
     )
-    if released:
-        logger.warning("released %s messages after a transient error: %s", released, reason)
 
 
 def _mark_sent(message: Message, provider_message_id: str, backend: str) -> None:
-    Message.objects.filter(pk=message.pk).update(
-        status=Status.SENT, sent_at=timezone.now(), provider_message_id=provider_message_id
+    # Also when the sweeper has taken the message back meanwhile but nobody claimed it
+    # again: the provider has it, so it is sent.
+    marked = (
+        _owned(message)
+        .filter(status__in=[Status.SENDING, Status.QUEUED])
+        .update(
+            status=Status.SENT,
+            sent_at=timezone.now(),
+            provider_message_id=provider_message_id,
+            claimed_at=None,
+            not_before=None,
+        )
     )
+    if not marked:
+        logger.warning(
+            "message %s was sent after another worker claimed it; it may arrive twice",
+            message.pk,
+        )
     _event(
         message, DeliveryEvent.Kind.SENT, backend=backend, provider_message_id=provider_message_id
+    )
+
+
+def _renew_claims(messages: list[Message]) -> None:
+    """Tell the sweeper that this worker is alive and still has these messages."""
+    _owned_all(messages).filter(status__in=Message.CLAIMED_STATUSES).update(
+        claimed_at=timezone.now()
     )
 
 
@@ -142,12 +209,27 @@ def _archive(
     )
 
 
+def message_id_for(message: Message) -> str:
+    """The message's Message-ID (or SMS reference): stored, or derived from the message
+    alone, so that two workers handling the same message can only agree on it."""
+    if message.message_id:
+        return message.message_id
+    created = message.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<{created}.{message.pk}@{settings.CCM_MESSAGE_ID_DOMAIN}>"
+
+
 def _ensure_message_id(message: Message) -> None:
     if not message.message_id:
-        message.message_id = make_msgid(
-            idstring=str(message.pk), domain=settings.CCM_MESSAGE_ID_DOMAIN
-        )
-        Message.objects.filter(pk=message.pk).update(message_id=message.message_id)
+        message.message_id = message_id_for(message)
+        Message.objects.filter(pk=message.pk, message_id="").update(message_id=message.message_id)
+
+
+def _archived_content(message: Message) -> bytes | None:
+    """What an earlier attempt archived for this message (it crashed after archiving)."""
+    if message.attempts <= 1:
+        return None
+    entry = ArchiveEntry.objects.filter(message=message, is_test=False).first()
+    return artifact_read(entry=entry) if entry is not None else None
 
 
 def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
@@ -161,8 +243,11 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
     )
     # ESPs (through anymail) echo this back in their tracking events.
     email.metadata = {"ccm_message_id": str(message.pk)}  # type: ignore[attr-defined]
-    _archive(message, rendered, email.as_bytes(), "message/rfc822", settings.EMAIL_BACKEND)
-    Message.objects.filter(pk=message.pk).update(status=Status.SENDING)
+    archived = _archived_content(message)
+    if archived is not None:
+        email.send_as(archived)
+    else:
+        _archive(message, rendered, email.as_bytes(), "message/rfc822", settings.EMAIL_BACKEND)
     limiter().wait("email", settings.CCM_EMAIL_RATE_LIMIT)
     try:
         connection.send_messages([email])
@@ -182,7 +267,6 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
 def _send_sms(message: Message, rendered: Rendered, backend: Any) -> None:
     _ensure_message_id(message)
     _archive(message, rendered, rendered.text.encode("utf-8"), "text/plain", backend.alias)
-    Message.objects.filter(pk=message.pk).update(status=Status.SENDING)
     sms = SmsMessage(
         to=message.recipient,
         sender=message.version.communication.brand.sms_sender,
@@ -197,28 +281,41 @@ def _send_sms(message: Message, rendered: Rendered, backend: Any) -> None:
 def _prepare_letter(message: Message, rendered: Rendered) -> None:
     _ensure_message_id(message)
     _archive(message, rendered, render_pdf(rendered), "application/pdf", "print:default")
-    Message.objects.filter(pk=message.pk).update(status=Status.AWAITING_PRINT)
-    _event(message, DeliveryEvent.Kind.RENDERED)
+    if (
+        _owned(message)
+        .filter(status=Status.SENDING)
+        .update(status=Status.AWAITING_PRINT, claimed_at=None)
+    ):
+        _event(message, DeliveryEvent.Kind.RENDERED)
 
 
 def messages_send(*, message_ids: list[int]) -> None:
     """Send the given messages that are still queued; others are left alone.
 
     Raises DeliveryError(permanent=False) after a transient failure (SMTP server down,
-    SMS gateway unreachable); the messages not yet sent are queued again first, so the
-    caller can simply retry the same ids later.
+    SMS gateway unreachable); the messages not yet sent are queued again first, each not
+    before its back-off, and ``messages_release_due`` enqueues them when it has passed.
     """
     messages = _claim(message_ids)
     if not messages:
         return
     email_connection = None
     sms_backend = None
+    renewed = time.monotonic()
     try:
         for index, message in enumerate(messages):
+            if time.monotonic() - renewed > settings.CCM_CLAIM_TIMEOUT_SECONDS / 3:
+                _renew_claims(messages[index:])
+                renewed = time.monotonic()
+            if message.attempts > settings.CCM_MAX_ATTEMPTS:
+                _fail(message, f"gave up after {message.attempts - 1} attempts")
+                continue
             try:
                 rendered = message_render(message)
             except RenderError as exc:
                 _fail(message, f"render: {exc}")
+                continue
+            if not _start_sending(message):
                 continue
             try:
                 if message.channel == "email":
@@ -235,7 +332,8 @@ def messages_send(*, message_ids: list[int]) -> None:
                     _prepare_letter(message, rendered)
             except DeliveryError as exc:
                 if exc.permanent:
-                    _fail(message, str(exc))
+                    if not _fail(message, str(exc)):
+                        continue
                     if isinstance(exc, RecipientRejected):
                         suppression_add(
                             channel=message.channel,
@@ -313,6 +411,10 @@ def _enqueue_send(ids: list[int]) -> None:
     messages_send_task.delay(ids)
 
 
+# Messages one sweep enqueues at most; the next sweep takes the rest.
+_SWEEP_LIMIT = 100_000
+
+
 def messages_release_due() -> int:
     """Enqueue queued messages whose time has come (scheduled sends, ends of quiet hours).
     Clearing ``not_before`` marks them released, so each is enqueued once."""
@@ -320,7 +422,7 @@ def messages_release_due() -> int:
     due = Message.objects.filter(status=Status.QUEUED, not_before__lte=now).exclude(
         batch__status__in=[Batch.Status.CANCELLED]
     )
-    ids = list(due.order_by("id").values_list("id", flat=True)[:100_000])
+    ids = list(due.order_by("id").values_list("id", flat=True)[:_SWEEP_LIMIT])
     Message.objects.filter(id__in=ids, status=Status.QUEUED).update(not_before=None)
     for start in range(0, len(ids), settings.CCM_CHUNK_SIZE):
         _enqueue_send(ids[start : start + settings.CCM_CHUNK_SIZE])
@@ -328,21 +430,70 @@ def messages_release_due() -> int:
 
 
 def messages_requeue_stuck() -> int:
-    """Take back messages claimed by a worker that died; enqueue them again.
+    """Take back what dead workers and a lost broker left behind, and enqueue it again.
+
+    - Messages claimed longer ago than CCM_CLAIM_TIMEOUT_SECONDS: their worker died. One
+      that was being sent may have reached its recipient; that is recorded on it.
+    - When the broker holds no task: messages still queued, due, and older than the
+      timeout (their tasks were lost with the broker), and batches never dispatched.
 
     Also closes batches whose last chunk finished without closing them. Returns the
-    number of messages re-queued.
+    number of messages enqueued again.
     """
-    from channels.tasks import messages_send as messages_send_task
-
     cutoff = timezone.now() - timedelta(seconds=settings.CCM_CLAIM_TIMEOUT_SECONDS)
-    stuck = Message.objects.filter(status__in=Message.CLAIMED_STATUSES, claimed_at__lt=cutoff)
-    ids = list(stuck.values_list("id", flat=True))
-    Message.objects.filter(id__in=ids, status__in=Message.CLAIMED_STATUSES).update(
-        status=Status.QUEUED, claimed_at=None
-    )
+    ids = _take_back_claimed(cutoff)
+    if not any(broker_queue_sizes().values()):
+        ids += _orphaned(cutoff)
+        for batch_id in Batch.objects.filter(
+            status=Batch.Status.QUEUED, created_at__lt=cutoff
+        ).values_list("id", flat=True):
+            batch_dispatch_enqueue(batch_id)
     for start in range(0, len(ids), settings.CCM_CHUNK_SIZE):
-        messages_send_task.delay(ids[start : start + settings.CCM_CHUNK_SIZE])
+        _enqueue_send(ids[start : start + settings.CCM_CHUNK_SIZE])
     for batch_id in Batch.objects.filter(status=Batch.Status.RUNNING).values_list("id", flat=True):
         batch_finalize(batch_id=batch_id)
     return len(ids)
+
+
+def _take_back_claimed(cutoff: dt.datetime) -> list[int]:
+    stuck = list(
+        Message.objects.filter(status__in=Message.CLAIMED_STATUSES, claimed_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", "status", "channel")[:_SWEEP_LIMIT]
+    )
+    taken: list[int] = []
+    events = []
+    for message_id, status, channel in stuck:
+        # Conditional on the state read: a worker that finished meanwhile keeps its result.
+        if not Message.objects.filter(pk=message_id, status=status, claimed_at__lt=cutoff).update(
+            status=Status.QUEUED, claimed_at=None
+        ):
+            continue
+        taken.append(message_id)
+        if status == Status.SENDING and channel != "print":
+            reason = _("its worker stopped while sending: the recipient may get it twice")
+            events.append(
+                DeliveryEvent(
+                    message_id=message_id,
+                    kind=DeliveryEvent.Kind.RETRY,
+                    detail={"reason": str(reason), "possible_duplicate": True},
+                )
+            )
+    DeliveryEvent.objects.bulk_create(events)
+    if taken:
+        logger.warning("took back %s messages from workers that stopped", len(taken))
+    return taken
+
+
+def _orphaned(cutoff: dt.datetime) -> list[int]:
+    """Queued messages that no task will ever pick up: the broker lost their tasks."""
+    return list(
+        Message.objects.filter(
+            status=Status.QUEUED,
+            not_before__isnull=True,
+            created_at__lt=cutoff,
+        )
+        .filter(Q(batch__isnull=True) | Q(batch__status=Batch.Status.RUNNING))
+        .order_by("id")
+        .values_list("id", flat=True)[:_SWEEP_LIMIT]
+    )

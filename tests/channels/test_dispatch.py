@@ -11,6 +11,7 @@ from channels import services
 from channels.exceptions import DeliveryError
 from channels.models import Batch, DeliveryEvent, Message
 from compliance.models import ArchiveEntry
+from compliance.services import artifact_read
 from tests.factories.ccm import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import SAMPLE, published_version
@@ -51,12 +52,24 @@ class MessagesSendTests:
         assert not err.value.permanent
         statuses = dict(Message.objects.filter(id__in=ids).values_list("id", "status"))
         assert [statuses[i] for i in ids] == ["sent", "queued", "queued"]
-
-        # The retry sends the rest, reusing the Message-ID and archive entry of the failed one.
-        failed_once = Message.objects.get(id=ids[1])
+        # Each waits for its back-off in the database, not in a Celery countdown.
+        for message in Message.objects.filter(id__in=ids[1:]):
+            assert message.not_before is not None
+            wait = message.not_before - timezone.now()
+            assert timedelta(seconds=20) < wait <= timedelta(seconds=30)
+            assert message.events.filter(kind="retry").exists()
         services.messages_send(message_ids=ids)
+        assert len(mail.outbox) == 1
+
+        # Once due, the sweep sends the rest, reusing the Message-ID and the archived bytes
+        # of the one that failed.
+        Message.objects.filter(id__in=ids).update(not_before=timezone.now())
+        failed_once = Message.objects.get(id=ids[1])
+        archived = artifact_read(entry=ArchiveEntry.objects.get(message_id=ids[1]))
+        assert services.messages_release_due() == 2
         assert set(Message.objects.filter(id__in=ids).values_list("status", flat=True)) == {"sent"}
         assert mail.outbox[-2].extra_headers["Message-ID"] == failed_once.message_id
+        assert mail.outbox[-2].message().as_bytes(linesep="\r\n") == archived
         assert ArchiveEntry.objects.filter(message_id=ids[1]).count() == 1
         batch.refresh_from_db()
         assert batch.status == Batch.Status.COMPLETED
@@ -107,3 +120,87 @@ class RequeueStuckTests:
         assert services.messages_requeue_stuck() == 1
         assert Message.objects.get(id=ids[0]).status == "sent"
         assert Message.objects.get(id=ids[1]).status == "rendering"
+
+    def test_a_message_taken_back_while_sending_is_recorded_as_a_possible_duplicate(self, settings):
+        settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
+        _, ids = _queued_batch(2)
+        long_ago = timezone.now() - timedelta(minutes=5)
+        Message.objects.filter(id=ids[0]).update(status=Message.Status.SENDING, claimed_at=long_ago)
+        Message.objects.filter(id=ids[1]).update(
+            status=Message.Status.RENDERING, claimed_at=long_ago
+        )
+        assert services.messages_requeue_stuck() == 2
+        retried = DeliveryEvent.objects.filter(kind="retry", detail__possible_duplicate=True)
+        assert list(retried.values_list("message_id", flat=True)) == [ids[0]]
+
+    def test_queued_messages_whose_tasks_the_broker_lost_are_enqueued_again(self, settings):
+        settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
+        batch, ids = _queued_batch(3)
+        long_ago = timezone.now() - timedelta(minutes=5)
+        Message.objects.filter(id__in=ids[:2]).update(created_at=long_ago)
+        # Scheduled: messages_release_due enqueues it when due, not the sweeper.
+        Message.objects.filter(id=ids[1]).update(not_before=timezone.now() + timedelta(hours=1))
+
+        assert services.messages_requeue_stuck() == 1
+
+        statuses = dict(Message.objects.filter(id__in=ids).values_list("id", "status"))
+        assert [statuses[i] for i in ids] == ["sent", "queued", "queued"]
+
+    def test_a_batch_whose_dispatch_task_was_lost_is_dispatched(self, settings):
+        settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
+        batch, ids = _queued_batch(2)
+        Batch.objects.filter(pk=batch.pk).update(
+            status=Batch.Status.QUEUED, created_at=timezone.now() - timedelta(minutes=5)
+        )
+        services.messages_requeue_stuck()
+        batch.refresh_from_db()
+        assert batch.status == Batch.Status.COMPLETED
+        assert len(mail.outbox) == 2
+
+    def test_nothing_is_enqueued_again_while_the_broker_still_holds_tasks(self, settings):
+        settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
+        _, ids = _queued_batch(1)
+        Message.objects.filter(id__in=ids).update(created_at=timezone.now() - timedelta(hours=1))
+        with mock.patch(
+            "channels.services.dispatch.broker_queue_sizes", return_value={"celery": 40}
+        ):
+            assert services.messages_requeue_stuck() == 0
+        assert Message.objects.get(id=ids[0]).status == "queued"
+
+
+class ClaimFencingTests:
+    def test_a_worker_that_lost_its_claim_changes_nothing(self):
+        _, ids = _queued_batch(1)
+        real_render = services.dispatch.message_render
+
+        def slow_render(message):
+            # Meanwhile the sweeper took the message back and another worker claimed it.
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.RENDERING, attempts=message.attempts + 1
+            )
+            return real_render(message)
+
+        with mock.patch("channels.services.dispatch.message_render", slow_render):
+            services.messages_send(message_ids=ids)
+
+        message = Message.objects.get(id=ids[0])
+        assert (message.status, message.attempts) == ("rendering", 2)
+        assert mail.outbox == []
+        assert not ArchiveEntry.objects.filter(message=message).exists()
+
+    def test_the_message_id_is_the_same_whoever_computes_it(self):
+        _, ids = _queued_batch(1)
+        message = Message.objects.get(id=ids[0])
+        first = services.dispatch.message_id_for(message)
+        assert first == services.dispatch.message_id_for(Message.objects.get(id=ids[0]))
+        assert first.startswith("<") and first.endswith(">") and str(message.pk) in first
+
+    def test_a_message_is_given_up_after_its_last_attempt(self, settings):
+        settings.CCM_MAX_ATTEMPTS = 3
+        _, ids = _queued_batch(1)
+        Message.objects.filter(id=ids[0]).update(attempts=3)
+        services.messages_send(message_ids=ids)
+        message = Message.objects.get(id=ids[0])
+        assert message.status == "failed"
+        assert message.last_error == "gave up after 3 attempts"
+        assert mail.outbox == []

@@ -38,8 +38,3 @@ STORAGES = {
 CCM_CHUNK_SIZE = env_int("CCM_CHUNK_SIZE", 200)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = False
-# Redis hands the tasks a worker had taken but not acknowledged (it was killed) back to the
-# queue after this many seconds: an hour unless a test needs it sooner.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CCM_BROKER_VISIBILITY_TIMEOUT", 3600)
-}
