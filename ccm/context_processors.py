@@ -16,6 +16,7 @@ NAVIGATION = [
     (_("Reviews"), "templates_store:review_list", "templates_store.review_templateversion"),
     (_("Batches"), "channels:batch_list", "channels.view_batch"),
     (_("Customers"), "customers:customer_list", "customers.view_customer"),
+    (_("Insight"), "insight:dashboard", "insight.view_insight"),
     (_("Archive"), "compliance:entry_list", "compliance.view_archiveentry"),
     (_("Access log"), "compliance:access_log", "compliance.view_accesslog"),
 ]

@@ -24,6 +24,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "templates_store.change_templateversion",
         "templates_store.submit_templateversion",
         "templates_store.view_brand",
+        "insight.view_insight",
+        "insight.manage_insight",
     ],
     APPROVER: [
         "templates_store.view_communication",
@@ -31,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "templates_store.review_templateversion",
         "templates_store.publish_templateversion",
         "templates_store.view_brand",
+        "insight.view_insight",
     ],
     OPERATOR: [
         "templates_store.view_communication",
@@ -41,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_customer",
         "customers.add_customer",
         "customers.change_customer",
+        "insight.view_insight",
     ],
     COMPLIANCE_OFFICER: [
         "templates_store.view_communication",

@@ -15,6 +15,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("channels.api_urls")),
     path("", include("compliance.api_urls")),
     path("", include("customers.api_urls")),
+    path("", include("insight.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,8 @@ urlpatterns = [
     path("archive/", include("compliance.urls")),
     path("mailbox/", include(("ccm.mailbox", "mailbox"))),
     path("customers/", include("customers.urls")),
+    path("insight/", include("insight.urls")),
+    path("s/", include("insight.survey_urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),

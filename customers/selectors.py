@@ -55,6 +55,9 @@ def customer_timeline(*, customer: Customer) -> list[dict[str, Any]]:
             "message_id", "id"
         )
     )
+    from insight.selectors import survey_answers_for_messages
+
+    answers = survey_answers_for_messages(message_ids=[m.pk for m in messages])
     return [
         {
             "message": m.pk,
@@ -69,6 +72,7 @@ def customer_timeline(*, customer: Customer) -> list[dict[str, Any]]:
             "error": m.last_error,
             "archive_entry": entries.get(m.pk),
             "fallback_of": m.fallback_of_id,
+            "survey_answer": answers.get(m.pk),
         }
         for m in messages
     ]

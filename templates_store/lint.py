@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from jinja2 import meta
 from pypdf import PdfReader
 
-from channels.rendering import HTML_ENV, TEXT_ENV, RenderError, render, render_pdf
+from channels.rendering import (
+    HTML_ENV,
+    TEMPLATE_FUNCTIONS,
+    TEXT_ENV,
+    RenderError,
+    render,
+    render_pdf,
+)
 from templates_store.models import TemplateVariant, TemplateVersion
 from templates_store.previews import SAMPLE_RECIPIENT
 
@@ -61,6 +68,11 @@ class _HtmlFacts(HTMLParser):
             self.images_without_alt += 1
 
 
+def _own(link: str) -> bool:
+    """A link to the platform itself (survey links): as secure as the platform's address."""
+    return link.startswith(settings.CCM_BASE_URL.rstrip("/") + "/")
+
+
 def _insecure(link: str) -> str:
     return _("link is not https: %(link)s") % {"link": link}
 
@@ -96,7 +108,7 @@ def _undeclared(variant: TemplateVariant, known: set[str]) -> list[LintIssue]:
             names = meta.find_undeclared_variables(env.parse(source))
         except jinja2.TemplateSyntaxError:
             continue  # reported by the render check with its line
-        for name in sorted(names - known - BUILTIN_NAMES):
+        for name in sorted(names - known - BUILTIN_NAMES - set(TEMPLATE_FUNCTIONS)):
             line = next((i for i, text in enumerate(source.splitlines(), 1) if name in text), None)
             issues.append(
                 LintIssue(
@@ -124,7 +136,7 @@ def _variant_issues(
     if channel == "email":
         facts = _html_facts(rendered.html)
         for link in facts.links:
-            if link.lower().startswith("http://"):
+            if link.lower().startswith("http://") and not _own(link):
                 issues.append(LintIssue(ERROR, channel, locale, "body_html", _insecure(link)))
         issues += _alt_text_issues(channel, locale, facts)
         if not variant.body_text.strip():
@@ -139,6 +151,8 @@ def _variant_issues(
             )
     elif channel == "sms":
         for link in _INSECURE_LINK.findall(rendered.text):
+            if _own(link):
+                continue
             issues.append(LintIssue(ERROR, channel, locale, "body_text", _insecure(link)))
         assert rendered.sms is not None
         if rendered.sms.segments > communication.sms_max_segments:

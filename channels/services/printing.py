@@ -96,9 +96,11 @@ def print_files_build(*, batch: Batch | None) -> PrintFile | None:
         )
         DeliveryEvent.objects.bulk_create(
             DeliveryEvent(
-                message=m, kind=DeliveryEvent.Kind.PRINTED, detail={"print_file": print_file.pk}
+                message=m,
+                kind=DeliveryEvent.Kind.PRINTED,
+                detail={"print_file": print_file.pk, "pages": row["pages"]},
             )
-            for m in letters
+            for m, row in zip(letters, rows, strict=True)
         )
     print_file.message_ids = [m.pk for m in letters]
     return print_file

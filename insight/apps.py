@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class InsightConfig(AppConfig):
+    name = "insight"
+    verbose_name = "Insight"
+
+    def ready(self) -> None:
+        # Survey links and QR codes become functions every template may call.
+        from channels.rendering import TEMPLATE_FUNCTIONS
+        from insight import surveys
+
+        TEMPLATE_FUNCTIONS.update(surveys.TEMPLATE_FUNCTIONS)

@@ -1,0 +1,179 @@
+"""The figures against seeded data worked out by hand (see tests/insight/seed.py)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from channels.models import Message
+from insight import selectors
+from insight.models import Goal
+from insight.selectors import Scope
+from tests.factories.ccm import UserFactory
+from tests.insight.seed import seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data():
+    return seed()
+
+
+def _row(rows, **match):
+    found = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(found) == 1, (match, rows)
+    return found[0]
+
+
+def test_channel_counts_and_rates_of_a_communication(data):
+    rows = selectors.figures_channels(scope=Scope(communication_id=data.bills.pk))
+    email = _row(rows, channel="email")
+    assert (email["total"], email["sent"], email["delivered"], email["bounced"]) == (7, 6, 5, 1)
+    assert (email["opened"], email["clicked"], email["suppressed"], email["failed"]) == (4, 3, 1, 1)
+    assert email["open_rate"] == Decimal("66.7")  # 4 of 6 sent
+    assert email["click_rate"] == Decimal("50.0")  # 3 of 6
+    sms = _row(rows, channel="sms")
+    assert (sms["sent"], sms["delivered"], sms["delivery_rate"]) == (2, 1, Decimal("50.0"))
+    assert sms["open_rate"] is None  # not tracked on SMS
+    letters = _row(rows, channel="print")
+    assert (letters["sent"], letters["fallbacks"], letters["delivery_rate"]) == (2, 1, None)
+    everything = _row(rows, channel="all")
+    assert everything["sent"] == 10
+    assert everything["delivery_rate"] == Decimal("75.0")  # (5 + 1) of (6 + 2)
+    assert everything["bounce_rate"] == Decimal("12.5")  # 1 of 8
+    assert everything["open_rate"] == Decimal("66.7")  # emails only
+
+
+def test_batch_scope_counts_only_its_messages(data):
+    rows = selectors.figures_channels(scope=Scope(batch_id=data.batch2.pk))
+    assert [r["channel"] for r in rows] == ["email", "all"]
+    email = rows[0]
+    assert (email["total"], email["sent"], email["open_rate"], email["click_rate"]) == (
+        3,
+        2,
+        Decimal("100.0"),
+        Decimal("100.0"),
+    )
+
+
+def test_fallbacks_print_and_costs(data, settings):
+    scope = Scope(communication_id=data.bills.pk)
+    assert selectors.figures_fallbacks(scope=scope) == [
+        {"from_channel": "email", "to_channel": "print", "messages": 1}
+    ]
+    printing = selectors.figures_print(scope=scope)
+    assert (printing["letters"], printing["pages"], printing["print_files"]) == (2, 5, 1)
+    assert printing["sheets"] == 3  # 3 pages on 2 sheets + 2 pages on 1 sheet, both sides
+    settings.CCM_PRINT_DUPLEX = False
+    assert selectors.figures_print(scope=scope)["sheets"] == 5
+    settings.CCM_PRINT_DUPLEX = True
+    settings.CCM_INSIGHT_PRICES = {
+        "email": "0.01",
+        "sms_segment": "0.05",
+        "print_sheet": "0.10",
+        "postage": "1.00",
+    }
+    costs = {r["unit"]: r for r in selectors.figures_costs(scope=scope)}
+    assert costs["email"]["units"] == 6 and costs["email"]["cost"] == Decimal("0.06")
+    # No archived SMS text in the seed: each sent SMS counts as one segment.
+    assert costs["sms_segment"]["units"] == 2 and costs["sms_segment"]["cost"] == Decimal("0.10")
+    assert costs["print_sheet"]["cost"] == Decimal("0.30")
+    assert costs["postage"]["cost"] == Decimal("2.00")
+    assert costs[""]["cost"] == Decimal("2.46")
+
+
+def test_versions_side_by_side(data):
+    rows = selectors.figures_versions(scope=Scope(communication_id=data.bills.pk))
+    v1, v2 = rows
+    assert (v1["version"], v1["sent"], v1["open_rate"], v1["click_rate"]) == (
+        1,
+        8,
+        Decimal("50.0"),
+        Decimal("25.0"),
+    )
+    assert v1["delivery_rate"] == Decimal("66.7")  # (3 + 1) of (4 + 2)
+    assert (v2["version"], v2["sent"], v2["open_rate"], v2["click_rate"]) == (
+        2,
+        2,
+        Decimal("100.0"),
+        Decimal("100.0"),
+    )
+    assert v1["average_score"] == Decimal("7.25")  # (10 + 9 + 7 + 3) / 4
+    assert v2["average_score"] == Decimal("5.00")  # (0 + 10) / 2
+
+
+def test_channel_by_topic_matrix(data):
+    rows = selectors.figures_matrix(scope=Scope())
+    email = _row(rows, purpose="request_payment", channel="email")
+    # Responded: clicked or answered the survey (e1, e2, e3, e5, e6) of 6 sent.
+    assert (email["sent"], email["responded"], email["response_rate"]) == (6, 5, Decimal("83.3"))
+    sms = _row(rows, purpose="request_payment", channel="sms")
+    assert (sms["sent"], sms["responded"], sms["response_rate"]) == (2, 1, Decimal("50.0"))
+    news = _row(rows, purpose="notify", channel="email")
+    assert (news["sent"], news["responded"]) == (4, 4)
+
+
+def test_nps_is_promoters_minus_detractors_and_csat_is_the_average(data):
+    survey = {r["kind"]: r for r in selectors.figures_survey(scope=Scope())}
+    nps = survey["nps"]
+    # Scores 10 9 7 3 0 10: promoters 3 (50%), passive 1, detractors 2 (33.3%).
+    assert (nps["answers"], nps["promoters"], nps["passives"], nps["detractors"]) == (6, 3, 1, 2)
+    assert nps["nps"] == Decimal("16.7")
+    assert nps["scores"] == {0: 1, 3: 1, 7: 1, 9: 1, 10: 2}
+    csat = survey["csat"]
+    assert (csat["answers"], csat["average"], csat["nps"]) == (4, Decimal("3.75"), None)
+
+
+def test_daily_buckets_and_date_range(data):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    moved = Message.objects.filter(pk__in=[data.messages["e1"].pk, data.messages["s1"].pk])
+    moved.update(created_at=timezone.now() - dt.timedelta(days=1))
+    daily = selectors.figures_daily(scope=Scope(communication_id=data.bills.pk))
+    assert _row(daily, day=yesterday, channel="email", status="delivered")["messages"] == 1
+    assert (
+        _row(daily, day=timezone.localdate(), channel="email", status="delivered")["messages"] == 4
+    )
+    only_yesterday = Scope(start=yesterday, end=yesterday)
+    assert _row(selectors.figures_channels(scope=only_yesterday), channel="all")["total"] == 2
+
+
+def test_goals_show_progress(data):
+    user = UserFactory()
+    common = {"communication": data.bills, "created_by": user}
+    Goal.objects.create(name="Opened", metric="opened_rate", target=80, within_days=7, **common)
+    Goal.objects.create(name="Pay clicks", metric="link_clicks", target=200, link="pay", **common)
+    Goal.objects.create(name="Answers", metric="survey_answers", target=4, **common)
+    goals = {
+        g["name"]: g for g in selectors.goals_progress(scope=Scope(communication_id=data.bills.pk))
+    }
+    # Opened within 7 days: e1, e5, e6 of 6 sent emails (e2 opened on day 10).
+    assert goals["Opened"]["value"] == Decimal("50.0")
+    assert goals["Opened"]["progress"] == Decimal("62.5")
+    assert not goals["Opened"]["reached"]
+    assert goals["Pay clicks"]["value"] == 2
+    assert goals["Pay clicks"]["progress"] == Decimal("1.0")
+    assert goals["Answers"]["value"] == 6 and goals["Answers"]["reached"]
+    assert goals["Answers"]["progress"] == 100
+
+
+def test_figures_are_aggregate_queries_whatever_the_volume(data):
+    scope = Scope()
+    with CaptureQueriesContext(connection) as small:
+        selectors.figures_all(scope=scope)
+    seed(suffix="-2")  # as many messages again
+    with CaptureQueriesContext(connection) as large:
+        selectors.figures_all(scope=scope)
+    assert len(large) == len(small)
+
+
+def test_every_figure_is_a_table(data):
+    figures = selectors.figures_all(scope=Scope())
+    for name in selectors.FIGURE_NAMES:
+        header, rows = selectors.figure_table(figures, name)
+        assert all(len(row) == len(header) for row in rows), name
+    with pytest.raises(KeyError):
+        selectors.figure_table(figures, "nothing")
