@@ -2,6 +2,7 @@ import base64
 import datetime as dt
 import email
 import hashlib
+import time
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -9,7 +10,9 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
+from django.db.models.functions import Lower, StrIndex
 from django.utils import timezone
 
 from channels.sms_encoding import SmsInfo, sms_analyse
@@ -36,9 +39,13 @@ def archive_entry_search(
     ``query`` matches the recipient (address or phone, exact or prefix), the customer's
     external id or the recipient's name; ``words`` the email subject or SMS text;
     ``status`` the message's delivery status. Every condition has an index on PostgreSQL
-    (see migration compliance 0005), so searches stay fast at millions of entries.
+    (see migrations compliance 0005 and 0007), so searches stay fast at millions of entries.
     """
-    qs = ArchiveEntry.objects.select_related("communication", "version", "customer", "message")
+    # Customers and messages come in a second query each: joined, a page of 50 entries
+    # could make the planner hash-join a whole table before it applies the LIMIT.
+    qs = ArchiveEntry.objects.select_related("communication", "version").prefetch_related(
+        "customer", "message"
+    )
     if query:
         # Resolved first: an OR across a join would defeat the indexes.
         customer_ids = list(Customer.objects.filter(external_id=query).values_list("id", flat=True))
@@ -61,10 +68,72 @@ def archive_entry_search(
     if status:
         qs = qs.filter(message__status=status)
     if words:
-        qs = qs.filter(subject__icontains=words)
+        qs = _words_filter(qs, words)
     if is_test is not None:
         qs = qs.filter(is_test=is_test)
     return qs.order_by("-created_at", "-id")
+
+
+# A word found in more than this share of entries narrows nothing: its posting list is
+# nearly as long as the table, so the index search leaves it out and the text check keeps it.
+COMMON_WORD_SHARE = 0.05
+_COMMON_WORDS_SECONDS = 600.0
+_common_words_cache: dict[str, tuple[float, list[str]]] = {}
+
+
+def archive_common_words() -> list[str]:
+    """The indexed words found in more than COMMON_WORD_SHARE of the archive entries, as
+    PostgreSQL's statistics on the words index have them (kept for ten minutes)."""
+    cached = _common_words_cache.get(connection.alias)
+    if cached is not None and time.monotonic() - cached[0] < _COMMON_WORDS_SECONDS:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'archive_words'"
+        )
+        row = cursor.fetchone()
+    common: list[str] = []
+    if row is not None and row[0] is not None:
+        # The frequencies end with three summary numbers that pair with no word.
+        common = [
+            word for word, share in zip(row[0], row[1], strict=False) if share > COMMON_WORD_SHARE
+        ]
+    _common_words_cache[connection.alias] = (time.monotonic(), common)
+    return common
+
+
+def _words_filter(qs: QuerySet[ArchiveEntry], words: str) -> QuerySet[ArchiveEntry]:
+    """Entries whose subject (or SMS text) holds every word of ``words``, case-insensitively.
+
+    On PostgreSQL the full-text index (migration compliance 0007) finds the entries holding
+    the typed words that are not common (for Japanese and Chinese, two-character
+    sequences); each typed word is then checked in the text of those entries only.
+    """
+    typed = words.split()
+    if connection.vendor != "postgresql":
+        for word in typed:
+            qs = qs.filter(subject__icontains=word)
+        return qs
+    match = Func(
+        F("subject"),
+        Func(
+            Value(words),
+            Value(archive_common_words()),
+            function="ccm_archive_words_query",
+            output_field=TextField(),
+        ),
+        # ccm_archive_words(subject) @@ (ccm_archive_words_query(words, common)): the
+        # expression of the index.
+        template="ccm_archive_words(%(expressions)s)",
+        arg_joiner=") @@ (",
+        output_field=BooleanField(),
+    )
+    qs = qs.filter(match)
+    for index, word in enumerate(typed):
+        position = StrIndex(Lower("subject"), Lower(Value(word)))
+        qs = qs.alias(**{f"word_{index}_at": position}).filter(**{f"word_{index}_at__gt": 0})
+    return qs
 
 
 def archive_entry_get(*, pk: int) -> ArchiveEntry:

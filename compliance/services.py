@@ -2,6 +2,8 @@
 
 import datetime as dt
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from compliance import sealing
@@ -109,6 +111,196 @@ def archive_record_create(
             raise
         # Another worker archived the same message first: its entry stands.
         return ArchiveEntry.objects.get(message=message, is_test=False)
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """One communication to archive: the arguments of ``archive_record_create``."""
+
+    content: bytes
+    content_type: str
+    message: Any | None
+    version: Any
+    channel: str
+    locale: str
+    recipient: str
+    data: dict[str, Any]
+    recipient_name: str = ""
+    subject: str = ""
+    customer: Any | None = None
+    backend: str = ""
+    message_reference: str = ""
+    is_test: bool = False
+
+
+# The archive table's columns in the order the bulk path COPYs them (every concrete
+# field of ArchiveEntry; a test keeps the two in step).
+COPY_COLUMNS = (
+    "id",
+    "message_id",
+    "is_test",
+    "communication_id",
+    "version_id",
+    "content_hash",
+    "customer_id",
+    "category",
+    "channel",
+    "locale",
+    "recipient",
+    "recipient_name",
+    "subject",
+    "data",
+    "artifact_name",
+    "artifact_sha256",
+    "artifact_size",
+    "content_type",
+    "backend",
+    "message_reference",
+    "created_at",
+)
+
+
+def _entry_from_record(
+    record: ArchiveRecord, *, name: str, digest: str, created_at: dt.datetime
+) -> ArchiveEntry:
+    version = record.version
+    return ArchiveEntry(
+        message=record.message,
+        is_test=record.is_test,
+        communication_id=version.communication_id,
+        version=version,
+        content_hash=version.content_hash,
+        customer=record.customer,
+        category=version.communication.category,
+        channel=record.channel,
+        locale=record.locale,
+        recipient=record.recipient,
+        recipient_name=record.recipient_name,
+        subject=record.subject,
+        data=record.data,
+        artifact_name=name,
+        artifact_sha256=digest,
+        artifact_size=len(record.content),
+        content_type=record.content_type,
+        backend=record.backend,
+        message_reference=record.message_reference,
+        created_at=created_at,
+    )
+
+
+def _entries_copy(entries: list[ArchiveEntry]) -> None:
+    """Insert ``entries`` with one COPY (PostgreSQL), their ids taken from the table's
+    sequence first so that the instances come back with their primary keys."""
+    table = ArchiveEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(entries)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        for entry, pk in zip(entries, ids, strict=True):
+            entry.pk = pk
+        with (
+            connection.wrap_database_errors,  # psycopg's errors as Django's (IntegrityError)
+            cursor.cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for e in entries:
+                copy.write_row(
+                    (
+                        e.pk,
+                        e.message_id,
+                        e.is_test,
+                        e.communication_id,
+                        e.version_id,
+                        e.content_hash,
+                        e.customer_id,
+                        e.category,
+                        e.channel,
+                        e.locale,
+                        e.recipient,
+                        e.recipient_name,
+                        e.subject,
+                        json.dumps(e.data),
+                        e.artifact_name,
+                        e.artifact_sha256,
+                        e.artifact_size,
+                        e.content_type,
+                        e.backend,
+                        e.message_reference,
+                        e.created_at,
+                    )
+                )
+    for entry in entries:
+        entry._state.adding = False
+        entry._state.db = connection.alias
+
+
+def archive_records_create(*, records: Sequence[ArchiveRecord]) -> list[ArchiveEntry]:
+    """Archive a chunk of communications: each artifact to the archive storage under its
+    sha256 (as ``archive_record_create``), then every row in one statement (COPY on
+    PostgreSQL). Returns one entry per record, in order.
+
+    A pipeline message already archived (a retry after a crash) gets its existing entry
+    back and nothing is written for it. When another worker archives one of the messages
+    at the same time, the chunk falls back to one entry at a time, which resolves it.
+    """
+    if not records:
+        return []
+    message_ids = [r.message.pk for r in records if r.message is not None and not r.is_test]
+    existing: dict[int, ArchiveEntry] = {}
+    if message_ids:
+        existing = {
+            e.message_id: e
+            for e in ArchiveEntry.objects.filter(message_id__in=message_ids, is_test=False)
+            if e.message_id is not None
+        }
+    now = timezone.now()
+    new: list[ArchiveEntry] = []
+    result: list[ArchiveEntry] = []
+    for record in records:
+        key = record.message.pk if record.message is not None and not record.is_test else None
+        if key is not None and key in existing:
+            result.append(existing[key])
+            continue
+        retain_until = add_years(now, retention_years(record.version.communication.category))
+        name, digest = artifact_store(
+            content=record.content, content_type=record.content_type, retain_until=retain_until
+        )
+        entry = _entry_from_record(record, name=name, digest=digest, created_at=now)
+        if key is not None:
+            existing[key] = entry  # the same message twice in one chunk: one entry
+        new.append(entry)
+        result.append(entry)
+    if not new:
+        return result
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                _entries_copy(new)
+            else:
+                ArchiveEntry.objects.bulk_create(new)
+    except IntegrityError:
+        # A message of this chunk was archived meanwhile: the single path settles each.
+        return [
+            archive_record_create(
+                content=r.content,
+                content_type=r.content_type,
+                message=r.message,
+                version=r.version,
+                channel=r.channel,
+                locale=r.locale,
+                recipient=r.recipient,
+                recipient_name=r.recipient_name,
+                subject=r.subject,
+                data=r.data,
+                customer=r.customer,
+                backend=r.backend,
+                message_reference=r.message_reference,
+                is_test=r.is_test,
+            )
+            for r in records
+        ]
+    return result
 
 
 def access_log_record(

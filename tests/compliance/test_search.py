@@ -54,6 +54,52 @@ class ArchiveSearchTests:
         assert ids(version=version.number) == {by_phone.pk, by_customer.pk, by_name.pk}
         assert ids(version=version.number + 1) == set()
 
+    def test_words_are_whole_words_in_any_order_and_kanji_match_inside_a_run(self):
+        version = published_version()
+        bill = _entry(version, recipient="+447911000001", subject="Your bill 512 is ready")
+        parcels = _entry(version, recipient="+447911000002", subject="512 parcels are waiting")
+        notice = _entry(version, recipient="+447911000003", subject="【重要】ご請求書のお知らせ")
+
+        def ids(words):
+            return {e.pk for e in selectors.archive_entry_search(words=words)}
+
+        assert ids("READY  bill") == {bill.pk}
+        assert ids("512") == {bill.pk, parcels.pk}
+        assert ids("請求書") == {notice.pk}
+        assert ids("請") == {notice.pk}
+        assert ids("知らせ 重要") == {notice.pk}
+        assert ids("請求書 512") == set()
+        assert ids("bil") == set()
+
+    def test_common_words_are_left_to_the_text_check(self, monkeypatch):
+        version = published_version()
+        bill = _entry(version, recipient="+447911000001", subject="Your bill 512 is ready")
+        _entry(version, recipient="+447911000002", subject="512 parcels are waiting")
+        _entry(version, recipient="+447911000003", subject="Your bill 7 is ready")
+        # The index looks for "512" only; "your" and "bill" are checked in the text.
+        monkeypatch.setattr(selectors, "archive_common_words", lambda: ["your", "bill"])
+        plan = selectors.archive_entry_search(words="your bill 512").explain()
+        if connection.vendor == "postgresql":
+            assert "'512'" in plan and "'bill'''" not in plan, plan
+        assert {e.pk for e in selectors.archive_entry_search(words="your bill 512")} == {bill.pk}
+        # Only common words: all of them go to the index.
+        assert len(selectors.archive_entry_search(words="bill your")) == 2
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL statistics")
+    def test_common_words_come_from_the_statistics(self):
+        version = published_version()
+        for n in range(30):
+            _entry(version, recipient=f"+4479110000{n:02d}", subject=f"Your bill {n} is ready")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE compliance_archiveentry")
+        selectors._common_words_cache.clear()
+        try:
+            common = selectors.archive_common_words()
+        finally:
+            selectors._common_words_cache.clear()
+        assert {"your", "bill", "is", "ready"} <= set(common)
+        assert "7" not in common
+
     def test_date_ranges_are_whole_days(self):
         version = published_version()
         entry = _entry(version, recipient="+447911000000")
