@@ -1,12 +1,31 @@
-"""REST API for communications and their versions."""
+"""REST API for communications: catalogue, create, change, data schema. The work on
+versions (drafts, review, publishing, export and import) is in api_versions.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import generics, serializers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from templates_store.models import Communication, TemplateVariant, TemplateVersion
+from ccm.permissions import request_user
+from templates_store import services
+from templates_store.models import (
+    Brand,
+    Communication,
+    ReviewEvent,
+    TemplateVariant,
+    TemplateVersion,
+)
 from templates_store.selectors import communication_list
 
 
@@ -16,15 +35,28 @@ class VariantSerializer(serializers.ModelSerializer):
         fields = ["channel", "locale", "subject", "body_html", "body_text"]
 
 
+class ReviewEventSerializer(serializers.ModelSerializer):
+    actor: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
+
+    class Meta:
+        model = ReviewEvent
+        fields = ["action", "actor", "at", "comment", "content_hash"]
+
+
 class VersionSerializer(serializers.ModelSerializer):
     author: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     approved_by: serializers.StringRelatedField[Any] = serializers.StringRelatedField()
     variants = VariantSerializer(many=True, read_only=True)
+    events = ReviewEventSerializer(
+        many=True, read_only=True, help_text="The audit trail: who did what, when."
+    )
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = TemplateVersion
         fields = [
             "number",
+            "url",
             "status",
             "author",
             "content_hash",
@@ -33,8 +65,35 @@ class VersionSerializer(serializers.ModelSerializer):
             "approved_by",
             "approved_at",
             "published_at",
+            "publish_at",
+            "sample_data",
             "variants",
+            "events",
         ]
+
+    def get_url(self, version: TemplateVersion) -> str:
+        path = reverse("api-version-detail", args=[version.communication.key, version.number])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+def communication_or_404(key: str) -> Communication:
+    communication = communication_list().filter(key=key).first()
+    if communication is None:
+        raise Http404
+    return communication
+
+
+def version_or_404(key: str, number: int) -> TemplateVersion:
+    version = (
+        TemplateVersion.objects.select_related("communication__brand", "author", "approved_by")
+        .prefetch_related("variants", "events__actor")
+        .filter(communication__key=key, number=number)
+        .first()
+    )
+    if version is None:
+        raise Http404
+    return version
 
 
 class CommunicationSerializer(serializers.ModelSerializer):
@@ -74,15 +133,123 @@ class CommunicationDetailSerializer(CommunicationSerializer):
         fields = [*CommunicationSerializer.Meta.fields, "versions"]
 
 
-class CommunicationListView(generics.ListAPIView):
-    required_permissions = {"GET": "templates_store.view_communication"}
+class CommunicationWriteSerializer(serializers.ModelSerializer):
+    """What a designer sets on a communication; the brand is named."""
+
+    brand: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="name", queryset=Brand.objects.all()
+    )
+    data_schema = serializers.JSONField(
+        required=False, help_text="JSON Schema of the data every recipient row must carry."
+    )
+
+    class Meta:
+        model = Communication
+        fields = [
+            "key",
+            "name",
+            "description",
+            "purpose",
+            "category",
+            "owner_team",
+            "brand",
+            "data_schema",
+            "sms_max_segments",
+            "letter_max_pages",
+        ]
+        # The key is checked by the service (unique, a slug); it never changes.
+        extra_kwargs: dict[str, Any] = {"key": {"validators": []}}
+
+
+def bad_request(exc: DjangoValidationError) -> ValidationError:
+    """A service's ValidationError as a DRF 400, naming the field when there is one."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict)
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+def _detail(request: Request, key: str, code: int = 200) -> Response:
+    communication = CommunicationDetailView.queryset.get(key=key)
+    return Response(
+        CommunicationDetailSerializer(communication, context={"request": request}).data,
+        status=code,
+    )
+
+
+class CommunicationListView(generics.ListCreateAPIView):
+    """Every communication; POST creates one with an empty draft version 1."""
+
+    required_permissions = {
+        "GET": "templates_store.view_communication",
+        "POST": "templates_store.add_communication",
+    }
     serializer_class = CommunicationSerializer
     queryset = communication_list().order_by("key")
     pagination_class = None
 
+    @extend_schema(
+        request=CommunicationWriteSerializer, responses={201: CommunicationDetailSerializer}
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = CommunicationWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            communication = services.communication_create(
+                **payload.validated_data, author=request_user(request)
+            )
+        except DjangoValidationError as exc:
+            raise bad_request(exc) from exc
+        return _detail(request, communication.key, status.HTTP_201_CREATED)
+
 
 class CommunicationDetailView(generics.RetrieveAPIView):
-    required_permissions = {"GET": "templates_store.view_communication"}
+    """A communication with its versions; PATCH changes its fields (not the key)."""
+
+    required_permissions = {
+        "GET": "templates_store.view_communication",
+        "PATCH": "templates_store.change_communication",
+    }
     serializer_class = CommunicationDetailSerializer
     lookup_field = "key"
-    queryset = communication_list().prefetch_related("versions__variants", "versions__author")
+    queryset = communication_list().prefetch_related(
+        "versions__variants", "versions__author", "versions__events__actor"
+    )
+
+    @extend_schema(
+        request=CommunicationWriteSerializer(partial=True),
+        responses=CommunicationDetailSerializer,
+    )
+    def patch(self, request: Request, key: str) -> Response:
+        communication = communication_or_404(key)
+        payload = CommunicationWriteSerializer(communication, data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        fields = dict(payload.validated_data)
+        if fields.pop("key", key) != key:
+            raise ValidationError({"key": [_("The key of a communication never changes.")]})
+        try:
+            services.communication_update(communication=communication, **fields)
+        except DjangoValidationError as exc:
+            raise bad_request(exc) from exc
+        return _detail(request, key)
+
+
+class CommunicationSchemaView(APIView):
+    """The JSON Schema of the communication's data; PUT replaces it."""
+
+    required_permissions = {
+        "GET": "templates_store.view_communication",
+        "PUT": "templates_store.change_communication",
+    }
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, key: str) -> Response:
+        return Response(communication_or_404(key).data_schema)
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    def put(self, request: Request, key: str) -> Response:
+        communication = communication_or_404(key)
+        try:
+            services.communication_update(communication=communication, data_schema=request.data)
+        except DjangoValidationError as exc:
+            raise bad_request(exc) from exc
+        return Response(communication.data_schema)

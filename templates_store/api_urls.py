@@ -1,12 +1,64 @@
 from django.urls import path
 
-from templates_store import api
+from templates_store import api, api_versions
+
+VERSION = "communications/<slug:key>/versions/<int:number>"
 
 urlpatterns = [
     path("communications", api.CommunicationListView.as_view(), name="api-communication-list"),
+    path(
+        "communication-imports",
+        api_versions.CommunicationImportView.as_view(),
+        name="api-communication-import",
+    ),
     path(
         "communications/<slug:key>",
         api.CommunicationDetailView.as_view(),
         name="api-communication-detail",
     ),
+    path(
+        "communications/<slug:key>/schema",
+        api.CommunicationSchemaView.as_view(),
+        name="api-communication-schema",
+    ),
+    path(
+        "communications/<slug:key>/export",
+        api_versions.CommunicationExportView.as_view(),
+        name="api-communication-export",
+    ),
+    path(
+        "communications/<slug:key>/versions",
+        api_versions.VersionListCreateView.as_view(),
+        name="api-version-list",
+    ),
+    path(VERSION, api_versions.VersionDetailView.as_view(), name="api-version-detail"),
+    path(
+        f"{VERSION}/sample-data",
+        api_versions.SampleDataView.as_view(),
+        name="api-version-sample-data",
+    ),
+    path(
+        f"{VERSION}/variants/<str:channel>/<str:locale>",
+        api_versions.VariantView.as_view(),
+        name="api-version-variant",
+    ),
+    path(f"{VERSION}/lint", api_versions.LintView.as_view(), name="api-version-lint"),
+    path(f"{VERSION}/preview", api_versions.PreviewView.as_view(), name="api-version-preview"),
+    path(
+        f"{VERSION}/preview/letter.pdf",
+        api_versions.PreviewPdfView.as_view(),
+        name="api-version-preview-pdf",
+    ),
+    path(f"{VERSION}/submit", api_versions.SubmitView.as_view(), name="api-version-submit"),
+    path(f"{VERSION}/approve", api_versions.ApproveView.as_view(), name="api-version-approve"),
+    path(f"{VERSION}/reject", api_versions.RejectView.as_view(), name="api-version-reject"),
+    path(f"{VERSION}/publish", api_versions.PublishView.as_view(), name="api-version-publish"),
+    path(
+        f"{VERSION}/unschedule",
+        api_versions.UnscheduleView.as_view(),
+        name="api-version-unschedule",
+    ),
+    path(f"{VERSION}/retire", api_versions.RetireView.as_view(), name="api-version-retire"),
+    path(f"{VERSION}/rollback", api_versions.RollbackView.as_view(), name="api-version-rollback"),
+    path(f"{VERSION}/export", api_versions.VersionExportView.as_view(), name="api-version-export"),
 ]
