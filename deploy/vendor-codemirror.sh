@@ -21,8 +21,6 @@ for file in \
     lib/codemirror.css \
     addon/mode/overlay.js \
     addon/edit/matchbrackets.js \
-    addon/edit/closetag.js \
-    addon/fold/xml-fold.js \
     mode/xml/xml.js \
     mode/javascript/javascript.js \
     mode/css/css.js \

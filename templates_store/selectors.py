@@ -75,13 +75,19 @@ class CatalogueRow:
 
 
 def communication_catalogue(
-    *, search: str = "", category: str = "", channel: str = ""
+    *,
+    search: str = "",
+    category: str = "",
+    channel: str = "",
+    purpose: str = "",
+    owner_team: str = "",
+    locale: str = "",
 ) -> list[CatalogueRow]:
     """The communication catalogue: what each communication covers (from its latest
     version), which version is published, and when it last changed.
 
-    ``search`` matches key or name; ``channel`` keeps communications whose latest version
-    has content for that channel.
+    ``search`` matches key, name, description or owner team; ``channel`` and ``locale``
+    keep communications whose latest version has content for that channel or locale.
     """
     versions = TemplateVersion.objects.filter(communication=OuterRef("pk")).order_by("-number")
     published = versions.filter(status=TemplateVersion.Status.PUBLISHED)
@@ -97,23 +103,31 @@ def communication_catalogue(
     )
     if search.strip():
         term = search.strip()
-        queryset = queryset.filter(Q(key__icontains=term) | Q(name__icontains=term))
+        queryset = queryset.filter(
+            Q(key__icontains=term)
+            | Q(name__icontains=term)
+            | Q(description__icontains=term)
+            | Q(owner_team__icontains=term)
+        )
     if category:
         queryset = queryset.filter(category=category)
-    if channel:
-        queryset = queryset.filter(
-            Exists(
-                TemplateVariant.objects.filter(
-                    version_id=OuterRef("latest_version_id"), channel=channel
-                )
-            )
-        )
+    if purpose:
+        queryset = queryset.filter(purpose=purpose)
+    if owner_team:
+        queryset = queryset.filter(owner_team=owner_team)
+    if channel or locale:
+        variants = TemplateVariant.objects.filter(version_id=OuterRef("latest_version_id"))
+        if channel:
+            variants = variants.filter(channel=channel)
+        if locale:
+            variants = variants.filter(locale=locale)
+        queryset = queryset.filter(Exists(variants))
     communications = list(queryset)
     covered: dict[int, list[tuple[str, str]]] = {}
-    for version_id, variant_channel, locale in TemplateVariant.objects.filter(
+    for version_id, variant_channel, variant_locale in TemplateVariant.objects.filter(
         version_id__in=[c.latest_version_id for c in communications if c.latest_version_id]
     ).values_list("version_id", "channel", "locale"):
-        covered.setdefault(version_id, []).append((variant_channel, locale))
+        covered.setdefault(version_id, []).append((variant_channel, variant_locale))
     rows = []
     for communication in communications:
         pairs = covered.get(communication.latest_version_id, [])

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from templates_store import views
+from templates_store import matrix_views, views
 
 app_name = "templates_store"
 
 urlpatterns = [
     path("", views.communication_list, name="communication_list"),
     path("new/", views.communication_create, name="communication_create"),
+    path("matrix/", matrix_views.communication_matrix_view, name="communication_matrix"),
     path("<int:pk>/", views.communication_detail, name="communication_detail"),
     path("<int:pk>/versions/new/", views.version_create, name="version_create"),
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),

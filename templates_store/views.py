@@ -25,6 +25,7 @@ from channels.exceptions import DeliveryError
 from channels.rendering import RenderError
 from channels.services import version_test_send as channels_version_test_send
 from templates_store import diffs, previews, selectors, services
+from templates_store.diagnostics import content_diagnostics
 from templates_store.forms import (
     VARIANT_FORMS,
     CommunicationForm,
@@ -33,7 +34,9 @@ from templates_store.forms import (
     TestSendForm,
 )
 from templates_store.lint import ERROR, version_lint
+from templates_store.matrix import owner_teams
 from templates_store.models import Channel, Communication, TemplateVersion
+from templates_store.palette import palette_for
 
 View = Callable[..., HttpResponse]
 
@@ -118,23 +121,33 @@ def _pdf_url(version: TemplateVersion, locale: str, *, draft: bool = False) -> s
 @require_GET
 @requires(VIEW_COMMUNICATION)
 def communication_list(request: AuthenticatedRequest) -> HttpResponse:
-    search = request.GET.get("q", "")
-    category = request.GET.get("category", "")
-    channel = request.GET.get("channel", "")
-    category = category if category in Communication.Category.values else ""
-    channel = channel if channel in Channel.values else ""
-    rows = selectors.communication_catalogue(search=search, category=category, channel=channel)
+    def choice(name: str, allowed: list[str]) -> str:
+        value = request.GET.get(name, "")
+        return value if value in allowed else ""
+
+    teams = owner_teams()
+    filters = {
+        "search": request.GET.get("q", ""),
+        "category": choice("category", Communication.Category.values),
+        "channel": choice("channel", Channel.values),
+        "purpose": choice("purpose", Communication.Purpose.values),
+        "owner_team": choice("team", teams),
+        "locale": choice("locale", LOCALES),
+    }
+    rows = selectors.communication_catalogue(**filters)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "templates_store/communication_list.html",
         {
             "page": page,
-            "search": search,
-            "category": category,
-            "channel": channel,
+            **filters,
+            "filtered": any(filters.values()),
             "categories": Communication.Category.choices,
             "channels": Channel.choices,
+            "purposes": Communication.Purpose.choices,
+            "teams": teams,
+            "locales": settings.LANGUAGES,
         },
     )
 
@@ -206,6 +219,33 @@ def _variant_forms(version: TemplateVersion, locale: str, data: Any = None) -> d
     return forms
 
 
+# The htmx event that carries the preview's errors to the editor (see studio.js).
+DIAGNOSTICS_EVENT = "ccm:diagnostics"
+TEMPLATE_FIELDS = ("subject", "body_html", "body_text")
+
+
+def _diagnostics_payload(
+    version: TemplateVersion, contents: dict[str, dict[str, str]], errors: dict[str, Any]
+) -> dict[str, Any]:
+    """What the editor marks inline, per channel: ``contents`` maps each channel to its
+    fields' source, ``errors`` each channel to its preview's render error (or None)."""
+    schema = version.communication.data_schema or {}
+    return {
+        "channels": {
+            channel: [
+                d.as_dict()
+                for d in content_diagnostics(
+                    channel=channel,
+                    fields=fields,
+                    schema=schema,
+                    render_error=errors.get(channel),
+                )
+            ]
+            for channel, fields in contents.items()
+        }
+    }
+
+
 def _version_page(
     request: AuthenticatedRequest,
     version: TemplateVersion,
@@ -221,9 +261,18 @@ def _version_page(
     channel_previews = previews.preview_version(version=version, locale=locale)
     errors = {p.channel: p.error for p in channel_previews if p.error is not None}
     editor = []
+    diagnostics = None
     if editable:
         variant_forms = variant_forms or _variant_forms(version, locale)
         sample_form = sample_form or SampleDataForm(initial={"sample_data": version.sample_data})
+        diagnostics = _diagnostics_payload(
+            version,
+            {
+                channel: {name: form[name].value() or "" for name in form.fields}
+                for channel, form in variant_forms.items()
+            },
+            {} if sample_form.is_bound else errors,
+        )
         for channel, label in Channel.choices:
             form = variant_forms[channel]
             error = None if form.is_bound else errors.get(channel)
@@ -248,6 +297,8 @@ def _version_page(
             "locales": settings.LANGUAGES,
             "editable": editable,
             "editor": editor,
+            "diagnostics": diagnostics,
+            "palette": palette_for(schema=version.communication.data_schema) if editable else None,
             "sample_form": sample_form,
             "sample_json": _pretty_json(version.sample_data),
             "readonly_variants": [
@@ -343,7 +394,8 @@ def variant_delete(
 @requires(CHANGE_VERSION)
 def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Render the editor's unsaved content (htmx): every channel of the locale, or only the
-    channel named by ``only``. Returns an HTML fragment."""
+    channel named by ``only``. Returns an HTML fragment; the errors of each rendered
+    channel, by field and line, travel in its ``HX-Trigger`` header (``ccm:diagnostics``)."""
     version = _version_or_404(pk)
     locale = _locale(request)
     only = request.POST.get("only", "")
@@ -353,6 +405,7 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
     sample_form = SampleDataForm(request.POST)
     brand = version.communication.brand
     channel_previews = []
+    contents: dict[str, dict[str, str]] = {}
     pdf_url = ""
     for channel in channels:
         if not sample_form.is_valid():
@@ -366,9 +419,9 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
             )
             continue
         data = sample_form.cleaned_data["sample_data"]
-        content = {
-            name: request.POST.get(f"{channel}-{name}", "")
-            for name in ("subject", "body_html", "body_text")
+        content = {name: request.POST.get(f"{channel}-{name}", "") for name in TEMPLATE_FIELDS}
+        contents[channel] = {
+            name: content[name] for name in VARIANT_FORMS[channel].base_fields if name in content
         }
         preview = previews.preview_content(
             brand=brand, channel=channel, locale=locale, data=data, **content
@@ -388,10 +441,18 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
         "live": True,
     }
     if only:
-        return render(
+        response = render(
             request, "templates_store/_preview_channel.html", {**context, "p": channel_previews[0]}
         )
-    return render(request, "templates_store/_preview.html", context)
+    else:
+        response = render(request, "templates_store/_preview.html", context)
+    # The editor marks these errors on their lines (an htmx event; ASCII-only JSON, as
+    # headers must be).
+    payload = _diagnostics_payload(
+        version, contents, {p.channel: p.error for p in channel_previews if p.error is not None}
+    )
+    response["HX-Trigger"] = json.dumps({DIAGNOSTICS_EVENT: payload})
+    return response
 
 
 @xframe_options_sameorigin

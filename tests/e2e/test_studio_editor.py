@@ -1,30 +1,38 @@
-"""The editor in a real browser: typing re-renders the preview live (htmx), the letter
-PDF loads in its frame, and saving keeps the content."""
+"""The editor in a real browser: CodeMirror replaces the textareas, typing re-renders the
+preview live (htmx), errors are marked on their lines, the palette inserts at the cursor,
+the letter PDF loads in its frame, and saving keeps the content."""
 
-import os
 import re
-import shutil
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import Page, expect
 
 from templates_store import services
+from templates_store.models import TemplateVersion
+from tests.e2e.session import log_in, screenshot
 from tests.factories.ccm import UserFactory
-from tests.factories.templates_store import PAYMENT_SCHEMA, SAMPLE, BrandFactory, add_variants
+from tests.factories.templates_store import SAMPLE, BrandFactory, add_variants
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = (
-    os.environ.get("CCM_E2E_CHROMIUM")
-    or shutil.which("chromium")
-    or shutil.which("chromium-browser")
-)
+SCHEMA = {
+    "type": "object",
+    "required": ["first_name", "amount", "due_date"],
+    "properties": {
+        "first_name": {"type": "string", "title": "First name"},
+        "amount": {"type": "number"},
+        "due_date": {"type": "string", "format": "date"},
+        "account": {
+            "type": "object",
+            "properties": {"number": {"type": "string", "title": "Account number"}},
+        },
+    },
+}
 
 
 @pytest.fixture
-def draft_version(live_server):
-    """Created before the browser starts: Playwright's sync API runs the test in a greenlet
-    with its own context, where ORM calls would open a connection nobody closes."""
+def draft_version(live_server) -> TemplateVersion:
     designer = UserFactory(roles=["designer"])
     communication = services.communication_create(
         key="reminder",
@@ -32,74 +40,55 @@ def draft_version(live_server):
         category="transactional",
         brand=BrandFactory(),
         author=designer,
-        data_schema=PAYMENT_SCHEMA,
+        data_schema=SCHEMA,
     )
     version = communication.versions.get()
-    services.version_sample_data_save(version=version, sample_data=SAMPLE)
-    add_variants(version)
-    return version
+    services.version_sample_data_save(
+        version=version, sample_data={**SAMPLE, "account": {"number": "AC-1234"}}
+    )
+    return add_variants(version)
 
 
-@pytest.fixture
-def page(draft_version, live_server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright runs an event loop in this thread; the test's own ORM calls are still
-    # plain synchronous ones.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        except sync_api.Error as exc:
-            pytest.skip(f"no usable browser: {exc}")
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        try:
-            yield page
-        finally:
-            page.wait_for_load_state("networkidle")
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def editor(page: Page, name: str):
+    return page.locator(f".CodeMirror[data-editor-for='{name}']")
 
 
-def login(page, live_server, user):
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "pass-word-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/**")
+def type_at_end(page: Page, name: str, text: str) -> None:
+    """Click into the code editor of field ``name`` and type ``text`` after its content."""
+    editor(page, name).locator(".CodeMirror-lines").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def open_editor(page: Page, version: TemplateVersion) -> None:
+    log_in(page, version.author.username)
+    url = reverse("templates_store:version_detail", args=[version.pk])
+    with page.expect_response(lambda r: "letter.pdf" in r.url) as first_pdf:
+        page.goto(f"{url}?locale=en")
+    assert first_pdf.value.headers["content-type"] == "application/pdf"
 
 
 class EditorBrowserTests:
-    def test_typing_rerenders_the_preview_and_save_keeps_it(self, draft_version, page, live_server):
-        from playwright.sync_api import expect
-
-        version = draft_version
-        login(page, live_server, version.author)
-
-        editor_url = reverse("templates_store:version_detail", args=[version.pk])
-        with page.expect_response(lambda r: "letter.pdf" in r.url) as first_pdf:
-            page.goto(f"{live_server.url}{editor_url}?locale=en")
-        assert first_pdf.value.headers["content-type"] == "application/pdf"
+    def test_typing_rerenders_the_preview_and_save_keeps_it(self, page: Page, draft_version):
+        open_editor(page, draft_version)
         expect(page.locator("#preview-email iframe.email-frame")).to_have_count(1)
         expect(page.locator("#checks")).to_contain_text("ready for review", timeout=30_000)
 
-        sms = page.locator("textarea[name=sms-body_text]")
-        sms.click()
-        page.keyboard.press("End")
-        sms.press_sequentially(" Reply STOP to opt out.")
+        # The textareas are still in the form (submitted), behind the code editors.
+        expect(page.locator("textarea[name=sms-body_text]")).to_be_hidden()
+        expect(
+            editor(page, "sms-body_text").locator(".CodeMirror-code .CodeMirror-linenumber").first
+        ).to_be_visible()
+
+        type_at_end(page, "sms-body_text", " Reply STOP to opt out.")
         expect(page.locator("#preview-sms .bubble")).to_contain_text("Reply STOP to opt out.")
         expect(page.locator("#preview-sms")).to_contain_text("GSM-7")
 
-        email = page.locator("textarea[name=email-body_html]")
-        email.click()
-        page.keyboard.press("Control+End")
-        email.press_sequentially("\n<p>{{ amount | }}</p>")
+        type_at_end(page, "email-body_html", "\n<p>{{ amount | }}</p>")
         expect(page.locator("#preview-email .render-error")).to_contain_text("body_html, line 2")
 
-        letter = page.locator("textarea[name=print-body_html]")
-        letter.click()
-        page.keyboard.press("Control+End")
         with page.expect_response(lambda r: "letter.pdf" in r.url and "draft=1" in r.url) as pdf:
-            letter.press_sequentially("<p>Thank you.</p>")
+            type_at_end(page, "print-body_html", "<p>Thank you.</p>")
         assert pdf.value.headers["content-type"] == "application/pdf"
 
         page.click("button.primary:has-text('Save')")
@@ -110,3 +99,35 @@ class EditorBrowserTests:
             re.compile(r"Reply STOP to opt out\.$")
         )
         expect(page.locator("#preview-sms .bubble")).to_contain_text("Reply STOP to opt out.")
+
+    def test_an_undefined_variable_is_marked_on_its_line_and_the_palette_inserts(
+        self, page: Page, draft_version
+    ):
+        open_editor(page, draft_version)
+        body = editor(page, "email-body_html")
+        expect(body.locator(".cm-tag").first).to_be_visible()  # highlighted HTML
+        expect(body.locator(".editor-error-marker")).to_have_count(0)
+
+        type_at_end(page, "email-body_html", "\n<p>Code: {{ discount_code }}</p>")
+        expect(page.locator("#preview-email .render-error")).to_contain_text("discount_code")
+        expect(body.locator(".editor-error-marker")).to_have_count(1)
+        widget = body.locator(".editor-error-widget").first
+        expect(widget).to_contain_text("Line 2")
+        expect(widget).to_contain_text("'discount_code' is not a field of the data schema")
+        screenshot(page, "studio-editor-inline-error")
+
+        # Fix it: take the line away; the marker goes with the next preview.
+        page.keyboard.press("Shift+Home")
+        page.keyboard.press("Backspace")
+        page.keyboard.press("Backspace")
+        expect(body.locator(".editor-error-marker")).to_have_count(0)
+        expect(page.locator("#preview-email .render-error")).to_have_count(0)
+
+        # The palette lists nested schema paths and inserts at the SMS editor's cursor.
+        type_at_end(page, "sms-body_text", " Account: ")
+        page.locator("#palette button[data-insert='{{ account.number }}']").click()
+        expect(page.locator("#preview-sms .bubble")).to_contain_text("Account: AC-1234")
+        expect(page.locator("textarea[name=sms-body_text]")).to_have_value(
+            re.compile(r"Account: \{\{ account\.number \}\}$")
+        )
+        screenshot(page, "studio-editor-palette")

@@ -195,7 +195,8 @@ class VersionEditorTests:
         html = response.content.decode()
         assert response.status_code == 200
         assert 'name="email-body_html"' in html and 'name="sms-body_text"' in html
-        assert 'hx-trigger="keyup changed delay:600ms"' in html
+        assert 'hx-trigger="keyup changed delay:600ms, ccm:edited delay:600ms"' in html
+        assert 'data-editor="html"' in html and "vendor/codemirror/lib/codemirror.js" in html
         assert f'hx-post="{url("version_preview_live", draft.pk)}"' in html
         assert '<iframe class="email-frame" sandbox' in html
         assert "Please pay £120.50" in html
