@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from ccm.metrics import render_timed
 from channels.sms_encoding import SmsInfo, sms_analyse
 
 if TYPE_CHECKING:
@@ -61,7 +62,12 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Rendered:
-    """What a channel sends. Email: subject, html, text. SMS: text. Print: html (a letter)."""
+    """What a channel sends. Email: subject, html, text. SMS: text. Print: html (a letter).
+
+    ``blocks`` names the block versions the content used, as (key, number), and
+    ``theme_version`` the theme version (None: the brand's own colours); ``pinned`` says
+    whether they are the versions pinned at submission or the latest published ones.
+    """
 
     channel: str
     locale: str
@@ -70,6 +76,57 @@ class Rendered:
     text: str = ""
     sms: SmsInfo | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    blocks: tuple[tuple[str, int], ...] = ()
+    theme_version: int | None = None
+    pinned: bool = False
+
+
+# SHARED CONTENT -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A brand theme as templates see it (``theme.primary_color`` ...). ``logo`` is the
+    logo's source for the channel being rendered: the https address in email, the embedded
+    image in letters ("" when there is none)."""
+
+    version: int | None
+    primary_color: str
+    accent_color: str
+    text_color: str
+    background_color: str
+    font_family: str
+    heading_font_family: str
+    logo_url: str = ""
+    logo_data: str = ""
+    logo_alt: str = ""
+    logo: str = ""
+
+
+@dataclass(frozen=True)
+class BlockSource:
+    """One version of a block: its body per (channel, locale)."""
+
+    key: str
+    number: int
+    bodies: Mapping[tuple[str, str], str]
+
+
+@dataclass(frozen=True)
+class SharedContent:
+    """The blocks a render may insert (by key) and the theme it applies."""
+
+    blocks: Mapping[str, BlockSource]
+    theme: Theme
+    pinned: bool = False
+
+
+class BlockLookupError(LookupError):
+    """A template asks for a block that is not there (unknown key, not pinned, or no
+    content in the channel and locale being rendered)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -213,6 +270,63 @@ def _single_line(value: str) -> str:
     return " ".join(value.split())
 
 
+class _BlockInserter:
+    """``block("key")`` in templates: renders the block's body for the channel and locale
+    (with ``theme``, ``brand`` and ``locale``) and records which block versions were used."""
+
+    def __init__(
+        self, *, shared: SharedContent, channel: str, locale: str, context: Mapping[str, Any]
+    ) -> None:
+        self.shared = shared
+        self.channel = channel
+        self.locale = locale
+        self.context = context
+        self.used: dict[str, int] = {}
+
+    def _body(self, key: Any, channel: str) -> tuple[BlockSource, str]:
+        source = self.shared.blocks.get(key) if isinstance(key, str) else None
+        if source is None:
+            if self.shared.pinned:
+                raise BlockLookupError(
+                    f"block {key!r} is not among the blocks pinned at submission"
+                )
+            raise BlockLookupError(f"unknown block {key!r}: no published block has this key")
+        body = source.bodies.get((channel, self.locale))
+        if body is None:
+            raise BlockLookupError(
+                f"block {key!r} (version {source.number}) has no {channel} content"
+                f" in {self.locale!r}"
+            )
+        self.used[source.key] = source.number
+        return source, body
+
+    def html(self, key: Any) -> Markup:
+        source, body = self._body(key, self.channel)
+        return Markup(_render_field("html", f"block {source.key}", body, self.context))  # noqa: S704
+
+    def text(self, key: Any) -> str:
+        if self.channel == "email":
+            # The text part of an email: the block's email HTML as text.
+            source, body = self._body(key, "email")
+            return html_to_text(_render_field("html", f"block {source.key}", body, self.context))
+        source, body = self._body(key, self.channel)
+        if self.channel == "sms":
+            return _render_field("text", f"block {source.key}", body, self.context).strip()
+        return html_to_text(_render_field("html", f"block {source.key}", body, self.context))
+
+
+def _shared_for_brand(brand: Brand) -> SharedContent:
+    from templates_store.shared_selectors import shared_content_latest
+
+    return shared_content_latest(brand=brand)
+
+
+def _shared_for_version(version: TemplateVersion) -> SharedContent:
+    from templates_store.shared_selectors import shared_content_for_version
+
+    return shared_content_for_version(version=version)
+
+
 # THE RENDER FUNCTIONS -----------------------------------------------------------------
 
 
@@ -228,34 +342,60 @@ def render_content(
     recipient: Recipient | None = None,
     letter_date: dt.date | None = None,
     version: TemplateVersion | None = None,
+    shared: SharedContent | None = None,
 ) -> Rendered:
     """Render one channel's content with ``data``. Raises RenderError.
 
     ``recipient`` fills a letter's address window; ``letter_date`` is the date printed
     on it (the message's date in the pipeline, so that a re-render is identical).
+    ``shared`` gives the blocks and theme (by default the brand's latest published ones).
     """
+    if channel not in ("email", "sms", "print"):
+        raise RenderError(f"unknown channel {channel!r}")
+    shared = shared or _shared_for_brand(brand)
+    theme = replace(
+        shared.theme,
+        logo=shared.theme.logo_url if channel == "email" else shared.theme.logo_data,
+    )
     scope = RenderScope(
         channel, locale, version, recipient or Recipient(), letter_date or dt.date.today()
     )
     functions = {name: factory(scope) for name, factory in TEMPLATE_FUNCTIONS.items()}
-    context = {**functions, **data, "locale": locale, "brand": brand}
+    base = {**functions, **data, "locale": locale, "brand": brand, "theme": theme}
+    blocks = _BlockInserter(
+        shared=shared,
+        channel=channel,
+        locale=locale,
+        context={"locale": locale, "brand": brand, "theme": theme},
+    )
+    context = {**base, "block": blocks.text}
+    html_context = {**base, "block": blocks.html}
+    layout_context = {"brand": brand, "theme": theme, "locale": locale}
+
+    def result(**fields: Any) -> Rendered:
+        return Rendered(
+            channel=channel,
+            locale=locale,
+            blocks=tuple(sorted(blocks.used.items())),
+            theme_version=theme.version,
+            pinned=shared.pinned,
+            **fields,
+        )
+
     if channel == "email":
         rendered_subject = _single_line(_render_field("text", "subject", subject, context))
-        body = _render_field("html", "body_html", body_html, context)
+        body = _render_field("html", "body_html", body_html, html_context)
         html = _layout("email.html").render(
             subject=rendered_subject,
             body=Markup(body),  # noqa: S704 - rendered by the autoescaping sandbox
-            brand=brand,
-            locale=locale,
+            **layout_context,
         )
         text = (
             _render_field("text", "body_text", body_text, context).strip()
             if body_text.strip()
             else html_to_text(body)
         )
-        return Rendered(
-            channel=channel, locale=locale, subject=rendered_subject, html=html, text=text
-        )
+        return result(subject=rendered_subject, html=html, text=text)
     if channel == "sms":
         text = _render_field("text", "body_text", body_text, context).strip()
         info = sms_analyse(text)
@@ -263,23 +403,19 @@ def render_content(
         if info.non_gsm_characters and locale == "en":
             chars = " ".join(info.non_gsm_characters)
             warnings = (f"These characters force UCS-2 (70 characters a segment): {chars}",)
-        return Rendered(channel=channel, locale=locale, text=text, sms=info, warnings=warnings)
-    if channel == "print":
-        body = _render_field("html", "body_html", body_html, context)
-        recipient = recipient or Recipient()
-        html = _layout("letter.html").render(
-            body=Markup(body),  # noqa: S704
-            brand=brand,
-            locale=locale,
-            recipient=recipient,
-            letter_date=babel_format_date(
-                letter_date or dt.date.today(), format="long", locale=locale
-            ),
-        )
-        return Rendered(channel=channel, locale=locale, subject=_single_line(subject), html=html)
-    raise RenderError(f"unknown channel {channel!r}")
+        return result(text=text, sms=info, warnings=warnings)
+    body = _render_field("html", "body_html", body_html, html_context)
+    recipient = recipient or Recipient()
+    html = _layout("letter.html").render(
+        body=Markup(body),  # noqa: S704
+        recipient=recipient,
+        letter_date=babel_format_date(letter_date or dt.date.today(), format="long", locale=locale),
+        **layout_context,
+    )
+    return result(subject=_single_line(subject), html=html)
 
 
+@render_timed
 def render(
     version: TemplateVersion,
     channel: str,
@@ -291,7 +427,9 @@ def render(
 ) -> Rendered:
     """Render ``version`` for ``channel`` in ``locale`` with ``data``. Raises RenderError.
 
-    Reads the version's variants (prefetch them for batches); writes nothing.
+    Reads the version's variants (prefetch them for batches) and its shared content: the
+    block and theme versions pinned at submission, or for a draft the latest published
+    ones. Writes nothing.
     """
     variant = next(
         (v for v in version.variants.all() if v.channel == channel and v.locale == locale), None
@@ -309,6 +447,7 @@ def render(
         recipient=recipient,
         letter_date=letter_date,
         version=version,
+        shared=_shared_for_version(version),
     )
 
 

@@ -1,9 +1,9 @@
 """Checks run on a version before it may go to review (and shown to the designer).
 
 Errors block submission: content that does not render with the sample data, a variable
-the data schema does not define, an SMS over the communication's segment limit, a link
-that is not https, a letter over its page limit. Warnings are shown: a missing text
-alternative, a locale missing for a channel, an image without alt text.
+the data schema does not define, an unknown block, an SMS over the communication's segment
+limit, a link that is not https, a letter over its page limit. Warnings are shown: a
+missing text alternative, a locale missing for a channel, an image without alt text.
 """
 
 import io
@@ -27,11 +27,13 @@ from channels.rendering import (
 )
 from templates_store.models import TemplateVariant, TemplateVersion
 from templates_store.previews import SAMPLE_RECIPIENT
+from templates_store.shared_lint import variant_block_issues
+from templates_store.shared_selectors import block_versions_published
 
 ERROR = "error"
 WARNING = "warning"
 # Names every template may use besides the communication's data.
-BUILTIN_NAMES = {"brand", "locale"}
+BUILTIN_NAMES = {"brand", "locale", "theme", "block"}
 _INSECURE_LINK = re.compile(r"\bhttp://[^\s\"'<>]+", re.IGNORECASE)
 
 
@@ -191,6 +193,15 @@ def _variant_issues(
     return issues
 
 
+def _available_blocks(version: TemplateVersion) -> set[str]:
+    """The block keys the version may insert: those pinned once submitted, else the
+    brand's published blocks."""
+    if version.submitted_at is not None and version.status != TemplateVersion.Status.DRAFT:
+        return set(version.block_pins)
+    brand = version.communication.brand
+    return {v.block.key for v in block_versions_published(brand=brand)}
+
+
 def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
     """Every issue of the version, errors first. Reads only."""
     variants = list(version.variants.all())
@@ -198,8 +209,17 @@ def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
         return [LintIssue(ERROR, "", "", "", _("the version has no channel content"))]
     known = _schema_names(version)
     issues: list[LintIssue] = []
+    blocks = _available_blocks(version)
     for variant in variants:
-        issues += _variant_issues(version, variant, known)
+        block_issues = [
+            LintIssue(ERROR, variant.channel, variant.locale, i.field, i.message, i.line)
+            for i in variant_block_issues(variant, available=blocks)
+        ]
+        if block_issues:
+            # It cannot render; the block errors say why, with their lines.
+            issues += block_issues + (_undeclared(variant, known) if known is not None else [])
+        else:
+            issues += _variant_issues(version, variant, known)
     locales = [code for code, _ in settings.LANGUAGES]
     for channel in sorted({v.channel for v in variants}):
         have = {v.locale for v in variants if v.channel == channel}

@@ -24,6 +24,7 @@ from templates_store.models import (
     TemplateVariant,
     TemplateVersion,
 )
+from templates_store.shared_services import version_pin_shared_content
 
 Status = TemplateVersion.Status
 
@@ -149,16 +150,21 @@ def version_check(*, version: TemplateVersion) -> list[str]:
 
 @transaction.atomic
 def version_submit(*, version: TemplateVersion, actor: User) -> TemplateVersion:
-    """Freeze a draft for review: record its content hash. Raises ValidationError."""
+    """Freeze a draft for review: pin the block and theme versions it uses and record its
+    content hash. Raises ValidationError."""
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
     _require_status(version, Status.DRAFT)
     errors = version_check(version=version)
     if errors:
         raise ValidationError(errors)
+    # The exact block and theme versions it uses, covered by the content hash.
+    version_pin_shared_content(version=version)
     version.content_hash = version.compute_content_hash()
     version.status = Status.IN_REVIEW
     version.submitted_at = timezone.now()
-    version.save(update_fields=["content_hash", "status", "submitted_at"])
+    version.save(
+        update_fields=["block_pins", "theme_pin", "content_hash", "status", "submitted_at"]
+    )
     ReviewEvent.objects.create(
         version=version,
         actor=actor,
