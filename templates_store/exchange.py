@@ -33,7 +33,7 @@ import yaml
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
@@ -69,27 +69,24 @@ MAIN_FIELD: dict[str, str] = {
     Channel.PRINT: "body_html",
 }
 FIELD_EXTENSION = {"subject": "txt", "body_html": "html", "body_text": "txt"}
-METADATA_FIELDS = (
-    "key",
-    "name",
-    "description",
-    "purpose",
-    "category",
-    "owner_team",
-    "sms_max_segments",
-    "letter_max_pages",
-)
-BRAND_FIELDS = (
-    "name",
-    "primary_color",
-    "text_color",
-    "font_family",
-    "email_from",
-    "email_from_name",
-    "sms_sender",
-    "return_address",
-    "footer_text",
-)
+
+
+def _plain_fields(model: type[models.Model], *, skip: set[str]) -> tuple[str, ...]:
+    """The fields a person sets on ``model`` (text, numbers, choices), in model order."""
+    return tuple(
+        f.name
+        for f in model._meta.concrete_fields
+        if f.editable
+        and not f.primary_key
+        and f.name not in skip
+        and isinstance(f, (models.CharField, models.TextField, models.IntegerField))
+    )
+
+
+# Every field a designer sets on a communication, besides its brand and data schema (in
+# their own places), and every field of a brand: new model fields join the files.
+METADATA_FIELDS = _plain_fields(Communication, skip=set())
+BRAND_FIELDS = _plain_fields(Brand, skip=set())
 # A zip holding more than this is refused before it is unpacked.
 MAX_FILES = 500
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
@@ -167,9 +164,11 @@ def communication_files(
     return dict(sorted(files.items()))
 
 
-def _plain(value: Any) -> int | str:
+def _plain(value: Any) -> int | str | None:
     """Model values as YAML's plain types (a choice enum as its string)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else str(value)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value  # type: ignore[no-any-return]
+    return str(value)
 
 
 def _variant_path(channel: str, locale: str, name: str) -> str:
@@ -340,6 +339,17 @@ def _read_metadata(files: Mapping[str, bytes], problems: list[FileProblem]) -> t
     return name, None
 
 
+def _type_problem(model: type[models.Model], name: str, value: Any) -> str:
+    """Why ``value`` cannot go in the field ``name`` ("" when it can)."""
+    model_field = model._meta.get_field(name)
+    if value is None:
+        return "" if model_field.null else _("This field cannot be empty.")
+    if isinstance(model_field, models.IntegerField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return "" if ok else _("Must be a whole number.")
+    return "" if isinstance(value, str) else _("Must be text.")
+
+
 def _check_metadata(
     name: str, raw: Any, problems: list[FileProblem]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -362,15 +372,9 @@ def _check_metadata(
         if key not in metadata:
             problems.append(FileProblem(name, key, _("This field is required.")))
     for key, value in metadata.items():
-        expected = int if key in ("sms_max_segments", "letter_max_pages") else str
-        if not isinstance(value, expected) or isinstance(value, bool):
-            problems.append(
-                FileProblem(
-                    name,
-                    key,
-                    _("Must be a whole number.") if expected is int else _("Must be text."),
-                )
-            )
+        reason = _type_problem(Communication, key, value)
+        if reason:
+            problems.append(FileProblem(name, key, reason))
     badly_typed = {problem.field for problem in problems if problem.file == name}
     try:
         Communication(**metadata).full_clean(exclude=["brand"], validate_unique=False)
@@ -388,8 +392,9 @@ def _check_metadata(
             problems.append(FileProblem(name, f"brand.{key}", _("Unknown field.")))
         brand = {key: brand_raw[key] for key in BRAND_FIELDS if key in brand_raw}
         for key, value in brand.items():
-            if not isinstance(value, str):
-                problems.append(FileProblem(name, f"brand.{key}", _("Must be text.")))
+            reason = _type_problem(Brand, key, value)
+            if reason:
+                problems.append(FileProblem(name, f"brand.{key}", reason))
     return metadata, brand
 
 
