@@ -17,60 +17,24 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
+
+from bench.database import bench_versions, ensure_database
 
 ENTRIES = 1_000_000
 CUSTOMERS = 50_000
 SAMPLES = 60
 
 
-def _ensure_database() -> None:
-    import psycopg
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("bench_archive_search needs DATABASE_URL=postgres://...")
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        if not admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-        ).fetchone():
-            admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    call_command("migrate", verbosity=0)
-
-
 def _seed() -> None:
-    from django.contrib.auth.models import User
-
     from compliance.models import ArchiveEntry
     from customers.models import Customer
-    from templates_store.models import Brand, Communication, TemplateVersion
 
     have = ArchiveEntry.objects.count()
     if have >= ENTRIES:
         return
     rng = random.Random(7)
-    user, _ = User.objects.get_or_create(username="bench")
-    brand, _ = Brand.objects.get_or_create(
-        name="Bench",
-        defaults={"email_from": "b@example.com", "sms_sender": "Bench", "return_address": "x"},
-    )
-    versions = []
-    for key in ("payment-reminder", "annual-statement", "appointment-reminder"):
-        communication, _ = Communication.objects.get_or_create(
-            key=key, defaults={"name": key, "category": "transactional", "brand": brand}
-        )
-        version, _ = TemplateVersion.objects.get_or_create(
-            communication=communication, number=1, defaults={"author": user, "status": "published"}
-        )
-        versions.append(version)
+    versions = bench_versions()
     if Customer.objects.count() < CUSTOMERS:
         Customer.objects.bulk_create(
             [
@@ -143,7 +107,7 @@ def _p95(samples: list[float]) -> float:
 
 
 def run(compare: Callable[..., str]) -> str:
-    _ensure_database()
+    ensure_database("bench_archive_search")
     _seed()
     from compliance import selectors
 
@@ -170,8 +134,9 @@ def run(compare: Callable[..., str]) -> str:
         ),
         "words in subject": (
             lambda: {"words": f"bill {rng.randrange(997)} is"},
-            "UPPER(subject) LIKE UPPER(%s)",
-            lambda: [f"%bill {rng.randrange(997)} is%"],
+            "ccm_archive_words(subject) @@ ccm_archive_words_query(%s) "
+            "AND strpos(lower(subject), lower(%s)) > 0",
+            lambda: [f"bill {rng.randrange(997)} is"] * 2,
         ),
         "channel, newest": (lambda: {"channel": "sms"}, "channel = %s", lambda: ["sms"]),
     }

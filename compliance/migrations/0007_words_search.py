@@ -21,12 +21,14 @@ CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
 STATEMENTS = [
     f"""
 CREATE OR REPLACE FUNCTION ccm_archive_words(value text) RETURNS tsvector AS $$
-    SELECT to_tsvector('simple'::regconfig, regexp_replace(value, '{CJK}+', ' ', 'g'))
+    SELECT CASE WHEN value !~ '{CJK}' THEN to_tsvector('simple'::regconfig, value)
+    ELSE to_tsvector('simple'::regconfig, regexp_replace(value, '{CJK}+', ' ', 'g'))
         || array_to_tsvector(ARRAY(
             SELECT DISTINCT substr(run[1], i, 2)
             FROM regexp_matches(value, '{CJK}+', 'g') AS run,
                  generate_series(1, length(run[1])) AS i
         ))
+    END
 $$ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 """,
     f"""
