@@ -16,9 +16,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "expires_at",
         "revoked_at",
         "last_used_at",
+        "scopes",
     ]
-    readonly_fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at"]
-    fields = [*readonly_fields, "expires_at", "revoked_at"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "key_hash",
+        "scopes",
+        "created_at",
+        "last_used_at",
+    ]
+    fields = [*readonly_fields, "rate_limit", "expires_at", "revoked_at"]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

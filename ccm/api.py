@@ -11,6 +11,8 @@ class ApiRootView(APIView):
     """Entry point of the API: links to every resource and to the schema."""
 
     required_permissions = {"GET": "templates_store.view_communication"}
+    # Only links: any token may read it, whatever its scopes.
+    required_scopes = {"GET": ""}
 
     @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

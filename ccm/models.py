@@ -7,7 +7,12 @@ from django.utils import timezone
 
 
 class ApiToken(models.Model):
-    """A credential for a back-office system. Only the sha256 of the secret is kept."""
+    """A credential for a back-office system. Only the sha256 of the secret is kept.
+
+    ``scopes`` limits what the token may do on top of its user's role (see
+    ``ccm.permissions.SCOPES``); ``rate_limit`` ("120/min") overrides the default request
+    rate of ``CCM_API_RATE_LIMIT`` for this client.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -19,6 +24,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    rate_limit = models.CharField(max_length=20, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -35,6 +42,9 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class IdempotencyKey(models.Model):

@@ -5,6 +5,11 @@ import hashlib
 import tempfile
 from typing import IO, Any
 
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from ccm.parsers import body_limit_exceeded
+
 _CHUNK = 1024 * 1024
 # In memory up to this size, then on disk.
 _SPOOL_MAX = 8 * 1024 * 1024
@@ -29,12 +34,23 @@ def is_streamed(request: Any) -> bool:
 
 
 def body_spool(request: Any) -> SpooledBody:
-    """The request's body as a rewound temporary file (read once per request)."""
+    """The request's body as a rewound temporary file (read once per request).
+
+    Raises ``ccm.parsers.RequestTooLarge`` (413) past ``CCM_API_MAX_STREAMED_BYTES``.
+    """
     django_request = getattr(request, "_request", request)
     cached = getattr(django_request, "_ccm_spooled_body", None)
     if cached is not None:
         cached.file.seek(0)
         return cached
+    limit = settings.CCM_API_MAX_STREAMED_BYTES
+    hint = _("Split the recipients into several batches.")
+    try:
+        declared = int(django_request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise body_limit_exceeded(limit=limit, hint=hint)
     file = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)  # noqa: SIM115 - lives with the request
     digest = hashlib.sha256()
     size = 0
@@ -42,6 +58,9 @@ def body_spool(request: Any) -> SpooledBody:
         digest.update(chunk)
         file.write(chunk)
         size += len(chunk)
+        if size > limit:
+            file.close()
+            raise body_limit_exceeded(limit=limit, hint=hint)
     file.seek(0)
     spooled = SpooledBody(file, digest.hexdigest(), size)
     django_request._ccm_spooled_body = spooled

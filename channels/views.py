@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -170,6 +171,13 @@ class UploadForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         upload = cleaned.get("file")
+        if upload is not None and upload.size > settings.CCM_UPLOAD_MAX_BYTES:
+            self.add_error(
+                "file",
+                _("The file is %(size)s bytes; at most %(limit)s bytes are accepted.")
+                % {"size": upload.size, "limit": settings.CCM_UPLOAD_MAX_BYTES},
+            )
+            return cleaned
         if upload is not None and not cleaned.get("format"):
             try:
                 cleaned["format"] = uploads.upload_format(filename=upload.name)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
+from ccm.spreadsheets import escape_formula
 from channels.backends import print_backends
 from channels.backends.printing.base import PrintJob
 from channels.models import Batch, DeliveryEvent, Message, PrintFile
@@ -68,7 +69,8 @@ def print_files_build(*, batch: Batch | None) -> PrintFile | None:
     csv_buffer = io.StringIO()
     csv_writer = csv.DictWriter(csv_buffer, fieldnames=MANIFEST_FIELDS)
     csv_writer.writeheader()
-    csv_writer.writerows(rows)
+    # The vendor opens the manifest in a spreadsheet: no cell may run as a formula.
+    csv_writer.writerows({k: escape_formula(v) for k, v in row.items()} for row in rows)
     run = f"batch-{batch.pk}" if batch else "realtime"
     name = f"{run}/{timezone.now():%Y%m%dT%H%M%S}-{run}"
     job = PrintJob(
