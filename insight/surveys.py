@@ -24,7 +24,7 @@ import segno
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db.models.functions import SHA256, Left
+from django.db.models.functions import MD5, Left
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
@@ -68,7 +68,10 @@ class Reference:
 
 def recipient_digest(address_lines: tuple[str, ...] | list[str]) -> str:
     lines = [line.strip() for line in address_lines if line.strip()]
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+    # MD5 because every database computes it (PostgreSQL without extensions): it only
+    # finds the message again; the signature is what protects the link.
+    text = "\n".join(lines).encode("utf-8")
+    return hashlib.md5(text, usedforsecurity=False).hexdigest()[:DIGEST_LENGTH]
 
 
 def reference_for_scope(scope: RenderScope) -> Reference:
@@ -130,7 +133,7 @@ def message_for_reference(reference: Reference) -> Message | None:
         created_at__date=reference.day,
     ).select_related("customer", "version__communication")
     match = (
-        candidates.annotate(digest=Left(SHA256("recipient"), DIGEST_LENGTH))
+        candidates.annotate(digest=Left(MD5("recipient"), DIGEST_LENGTH))
         .filter(digest=reference.digest)
         .order_by("-id")
         .first()
