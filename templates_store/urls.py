@@ -1,6 +1,6 @@
 from django.urls import path
 
-from templates_store import matrix_views, views
+from templates_store import exchange_views, matrix_views, publishing_views, views
 
 app_name = "templates_store"
 
@@ -8,7 +8,9 @@ urlpatterns = [
     path("", views.communication_list, name="communication_list"),
     path("new/", views.communication_create, name="communication_create"),
     path("matrix/", matrix_views.communication_matrix_view, name="communication_matrix"),
+    path("import/", exchange_views.communication_import, name="communication_import"),
     path("<int:pk>/", views.communication_detail, name="communication_detail"),
+    path("<int:pk>/export/", exchange_views.communication_export, name="communication_export"),
     path("<int:pk>/versions/new/", views.version_create, name="version_create"),
     path("versions/<int:pk>/", views.version_detail, name="version_detail"),
     path("versions/<int:pk>/save/", views.version_save, name="version_save"),
@@ -30,5 +32,15 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("reviews/<int:pk>/approve/", views.version_approve, name="version_approve"),
     path("reviews/<int:pk>/reject/", views.version_reject, name="version_reject"),
-    path("reviews/<int:pk>/publish/", views.version_publish, name="version_publish"),
+    path("reviews/<int:pk>/publish/", publishing_views.version_publish, name="version_publish"),
+    path(
+        "reviews/<int:pk>/unschedule/",
+        publishing_views.version_unschedule,
+        name="version_unschedule",
+    ),
 ]
+
+# Shared content: blocks and brand themes.
+from templates_store.urls_shared import urlpatterns as shared_urlpatterns  # noqa: E402
+
+urlpatterns += shared_urlpatterns

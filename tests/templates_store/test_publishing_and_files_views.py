@@ -1,0 +1,129 @@
+"""The review page's publish form (optionally from a date in the approver's time zone)
+and the download / import of communication files in the UI."""
+
+import datetime as dt
+import io
+import zipfile
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from templates_store import services
+from templates_store.models import Communication, ReviewEvent, TemplateVersion
+from tests.factories.ccm import UserFactory
+
+pytestmark = pytest.mark.django_db
+Status = TemplateVersion.Status
+
+
+def url(name, *args):
+    return reverse(f"templates_store:{name}", args=args)
+
+
+def flashes(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def approved(draft, designer, approver):
+    services.version_submit(version=draft, actor=designer)
+    return services.version_approve(version=draft, actor=approver)
+
+
+class PublishFormTests:
+    def test_the_review_page_offers_a_date_in_the_browser_time_zone(
+        self, client, approver, approved
+    ):
+        client.force_login(approver)
+        html = client.get(url("review_detail", approved.pk)).content.decode()
+        assert 'type="datetime-local" name="publish_at"' in html
+        assert 'name="timezone"' in html and "data-browser-timezone" in html
+
+    def test_a_date_is_read_in_the_given_time_zone_and_schedules(self, client, approver, approved):
+        client.force_login(approver)
+        tokyo = ZoneInfo("Asia/Tokyo")
+        local = (
+            (timezone.now() + dt.timedelta(days=2))
+            .astimezone(tokyo)
+            .replace(second=0, microsecond=0)
+        )
+        response = client.post(
+            url("version_publish", approved.pk),
+            {"publish_at": local.strftime("%Y-%m-%dT%H:%M"), "timezone": "Asia/Tokyo"},
+        )
+        assert response["Location"] == url("review_detail", approved.pk)
+        approved.refresh_from_db()
+        assert approved.status == Status.APPROVED
+        assert approved.publish_at == local
+        assert any("will be published" in m and "JST" in m for m in flashes(response))
+        page = client.get(url("review_detail", approved.pk)).content.decode()
+        assert url("version_unschedule", approved.pk) in page
+
+        response = client.post(url("version_unschedule", approved.pk))
+        approved.refresh_from_db()
+        assert approved.publish_at is None
+        assert approved.events.last().action == ReviewEvent.Action.UNSCHEDULED
+
+    def test_without_a_date_it_publishes_at_once(self, client, approver, approved):
+        client.force_login(approver)
+        response = client.post(url("version_publish", approved.pk), {"timezone": "Europe/London"})
+        assert response["Location"] == url("communication_detail", approved.communication_id)
+        approved.refresh_from_db()
+        assert approved.status == Status.PUBLISHED
+
+    def test_an_unknown_time_zone_is_named(self, client, approver, approved):
+        client.force_login(approver)
+        response = client.post(
+            url("version_publish", approved.pk),
+            {"publish_at": "2030-01-01T09:00", "timezone": "Mars/Olympus"},
+        )
+        assert any("Mars/Olympus" in m for m in flashes(response))
+        approved.refresh_from_db()
+        assert approved.status == Status.APPROVED and approved.publish_at is None
+
+    def test_designers_may_not_publish_or_unschedule(self, client, designer, approved):
+        client.force_login(designer)
+        assert client.post(url("version_publish", approved.pk)).status_code == 403
+        assert client.post(url("version_unschedule", approved.pk)).status_code == 403
+
+
+class FilesViewTests:
+    def test_download_then_import_makes_a_new_draft(self, client, designer, draft):
+        client.force_login(designer)
+        page = client.get(url("communication_detail", draft.communication_id)).content.decode()
+        assert url("communication_export", draft.communication_id) in page
+        response = client.get(url("communication_export", draft.communication_id))
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == 'attachment; filename="reminder.zip"'
+        upload = io.BytesIO(response.content)
+        upload.name = "reminder.zip"
+        response = client.post(url("communication_import"), {"file": upload})
+        version = draft.communication.versions.get(number=2)
+        assert response["Location"] == url("version_detail", version.pk)
+        assert version.status == Status.DRAFT
+        assert version.compute_content_hash() == draft.compute_content_hash()
+
+    def test_problems_are_listed_by_file_and_field(self, client, designer):
+        client.force_login(designer)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("communication.yaml", "key: new-one\nname: N\ncategory: nope\n")
+        buffer.seek(0)
+        buffer.name = "bad.zip"
+        response = client.post(url("communication_import"), {"file": buffer})
+        assert response.status_code == 400
+        problems = {(p.file, p.field) for p in response.context["problems"]}
+        assert ("communication.yaml", "category") in problems
+        assert ("schema.json", "") in problems
+        assert 'id="import-problems"' in response.content.decode()
+        assert not Communication.objects.filter(key="new-one").exists()
+
+    def test_roles(self, client, draft):
+        client.force_login(UserFactory(roles=["approver"]))
+        assert client.get(url("communication_import")).status_code == 403
+        assert client.get(url("communication_export", draft.communication_id)).status_code == 200
+        client.force_login(UserFactory(roles=["operator"]))
+        assert client.get(url("communication_export", draft.communication_id)).status_code == 403
