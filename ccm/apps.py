@@ -7,7 +7,12 @@ class CcmConfig(AppConfig):
     verbose_name = "CCM platform"
 
     def ready(self) -> None:
+        from celery.signals import worker_ready
+
+        from ccm import log_context  # noqa: F401 - binds task ids to log records
+        from ccm.metrics import worker_metrics_serve
         from ccm.roles import roles_sync_after_migrate
 
         # Groups and their permissions are kept in code; every migrate brings them in line.
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="ccm.roles_sync")
+        worker_ready.connect(worker_metrics_serve, dispatch_uid="ccm.worker_metrics")

@@ -15,6 +15,8 @@ from typing import Any
 import redis
 from django.conf import settings
 
+from ccm.metrics import RATE_LIMIT_WAIT_SECONDS
+
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -38,12 +40,15 @@ class RateLimiter:
     def reserve(self, key: str, per_second: float) -> float:
         interval_us = int(1_000_000 / per_second)
         if self._script is not None:
-            return int(self._script(keys=[f"ccm:rate:{key}"], args=[interval_us])) / 1_000_000
-        with self._lock:
-            now = time.monotonic()
-            slot = max(self._local.get(key, now), now)
-            self._local[key] = slot + interval_us / 1_000_000
-            return slot - now
+            delay = int(self._script(keys=[f"ccm:rate:{key}"], args=[interval_us])) / 1_000_000
+        else:
+            with self._lock:
+                now = time.monotonic()
+                slot = max(self._local.get(key, now), now)
+                self._local[key] = slot + interval_us / 1_000_000
+                delay = slot - now
+        RATE_LIMIT_WAIT_SECONDS.labels(key=key).observe(max(delay, 0.0))
+        return delay
 
     def wait(self, key: str, per_second: float | None) -> float:
         """Sleep until this send's slot; returns the time waited."""

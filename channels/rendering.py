@@ -27,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from ccm.metrics import render_timed
 from channels.sms_encoding import SmsInfo, sms_analyse
 
 if TYPE_CHECKING:
@@ -414,6 +415,7 @@ def render_content(
     return result(subject=_single_line(subject), html=html)
 
 
+@render_timed
 def render(
     version: TemplateVersion,
     channel: str,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 # Reachable without a role, on purpose. Provider webhooks authenticate with their own
 # shared secret (tests/channels/test_provider_events.py proves they refuse a wrong one).
 # Survey answers carry a signed token (tests/insight/test_surveys.py refuses forged ones).
-PUBLIC = {"login", "logout", "set_language", "sms-dlr", "survey:answer"}
+PUBLIC = {"login", "logout", "set_language", "sms-dlr", "survey:answer", "healthz", "readyz"}
 PUBLIC_PREFIXES = ("admin/", "anymail/")
 # Needs only a login (no data shown).
 LOGIN_ONLY = {"home", "schema", "api-docs", "api-redoc", "mailbox:list", "mailbox:detail"}

@@ -244,7 +244,7 @@ def _worker_start(
     }
     command = [
         str(REPO_ROOT / ".venv" / "bin" / "celery"), "-A", "ccm", "worker",
-        "--loglevel", "WARNING", "--concurrency", "2", "--pool", "prefork", "-Q", "celery",
+        "--loglevel", "WARNING", "--concurrency", "2", "--pool", "prefork",
         "--without-gossip", "--without-mingle", "--hostname", name,
     ]  # fmt: skip
     with log_path.open("wb") as log:

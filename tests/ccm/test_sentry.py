@@ -1,0 +1,36 @@
+from ccm.sentry import before_breadcrumb, before_send, scrub_text
+
+
+class SentryScrubbingTests:
+    def test_emails_and_phone_numbers_are_masked_everywhere_in_the_event(self):
+        event = {
+            "message": "refused for jane.doe+bills@example.co.uk",
+            "exception": {
+                "values": [
+                    {
+                        "value": "SMS to +44 7700 900123 failed",
+                        "stacktrace": {
+                            "frames": [{"vars": {"recipient": "'+819012345678'", "count": 3}}]
+                        },
+                    }
+                ]
+            },
+            "extra": {"to": ["bob@example.com", "(020) 7946-0958"]},
+            "user": {"id": "17", "email": "op@example.com", "ip_address": "192.0.2.1"},
+        }
+        scrubbed = before_send(event, {})
+        text = repr(scrubbed)
+        for personal in ("jane.doe", "bob@", "7700 900123", "819012345678", "7946", "op@"):
+            assert personal not in text
+        assert scrubbed["message"] == "refused for [email]"
+        assert scrubbed["exception"]["values"][0]["value"] == "SMS to [phone] failed"
+        assert scrubbed["exception"]["values"][0]["stacktrace"]["frames"][0]["vars"]["count"] == 3
+        assert scrubbed["user"] == {"id": "17"}
+
+    def test_ids_dates_and_versions_are_kept(self):
+        text = "batch 1234 message 567890 at 2026-11-23 12:00:01 version 3.2.1 port 5432"
+        assert scrub_text(text) == text
+
+    def test_breadcrumbs_are_scrubbed(self):
+        crumb = {"message": "SELECT ... WHERE email = 'a@b.example'", "category": "query"}
+        assert before_breadcrumb(crumb, {})["message"] == "SELECT ... WHERE email = '[email]'"
