@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-# WeasyPrint needs Pango; Japanese letters need Noto CJK; browser tests need Chromium.
+# WeasyPrint needs Pango; Japanese letters need Noto CJK; browser tests need Chromium;
+# the Kannel tests a real Kannel with its fake SMSC; PDF checks qpdf and pdffonts.
 SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
-SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kannel-extras qpdf poppler-utils
 
 .PHONY: run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean
 

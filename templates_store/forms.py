@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
-from templates_store.models import Channel, Communication
+from templates_store.models import Channel, Communication, LetterEnvelope
 
 MONO = {"spellcheck": "false", "autocomplete": "off"}
 
@@ -46,6 +46,15 @@ class CommunicationForm(forms.ModelForm):
         required=False,
         help_text=_("A JSON Schema (an object) that every recipient's data must match."),
     )
+    # Optional in the form: a communication without letters keeps the default envelope.
+    letter_envelope = forms.TypedChoiceField(
+        label=_("letter envelope"),
+        choices=LetterEnvelope.choices,
+        required=False,
+        empty_value=LetterEnvelope.DIN_DL,
+        initial=LetterEnvelope.DIN_DL,
+        help_text=_("The window envelope, which sets the paper size and the address position."),
+    )
 
     class Meta:
         model = Communication
@@ -60,6 +69,8 @@ class CommunicationForm(forms.ModelForm):
             "data_schema",
             "sms_max_segments",
             "letter_max_pages",
+            "sms_sender",
+            "letter_envelope",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 

@@ -17,6 +17,24 @@ class Channel(models.TextChoices):
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #RRGGBB."))
 font_stack = RegexValidator(r"^[\w\s,'\"-]+$", _("Font names separated by commas."))
+# What carriers accept as the sender of an SMS: up to 11 letters, digits and spaces (an
+# alphanumeric sender id, with at least one letter), a short code, or an E.164 number.
+sms_sender_validator = RegexValidator(
+    r"^(?=.*[A-Za-z])[A-Za-z0-9 .&_-]{1,11}$|^[0-9]{3,8}$|^\+[1-9][0-9]{6,14}$",
+    _(
+        "An SMS sender is up to 11 letters and digits, a short code (3 to 8 digits) or a "
+        "number in E.164 form (+ and country code)."
+    ),
+)
+
+
+class LetterEnvelope(models.TextChoices):
+    """Window envelopes a letter is laid out for (the page size follows)."""
+
+    DIN_DL = "din_dl", _("DL window envelope, A4 (DIN 5008 form B)")
+    DIN_C5 = "din_c5", _("C5 window envelope, A4 (DIN 5008 form B)")
+    US_10 = "us_10", _("US #10 window envelope, US Letter")
+    JP_NAGA3 = "jp_naga3", _("Japanese Naga 3 (長形3号) window envelope, A4")
 
 
 class Brand(models.Model):
@@ -93,6 +111,20 @@ class Communication(models.Model):
         default=4,
         help_text=_("A letter longer than this many pages is refused at submission."),
     )
+    sms_sender = models.CharField(
+        _("SMS sender"),
+        max_length=16,
+        blank=True,
+        validators=[sms_sender_validator],
+        help_text=_("Sender id of this communication's SMS; empty: the brand's."),
+    )
+    letter_envelope = models.CharField(
+        _("letter envelope"),
+        max_length=20,
+        choices=LetterEnvelope.choices,
+        default=LetterEnvelope.DIN_DL,
+        help_text=_("The window envelope, which sets the paper size and the address position."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +133,11 @@ class Communication(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sms_sender_id(self) -> str:
+        """The sender of this communication's SMS: its own, else the brand's."""
+        return self.sms_sender or self.brand.sms_sender
 
 
 class TemplateVersion(models.Model):

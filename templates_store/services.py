@@ -20,6 +20,7 @@ from templates_store.lint import ERROR, version_lint
 from templates_store.models import (
     Brand,
     Communication,
+    LetterEnvelope,
     ReviewEvent,
     TemplateVariant,
     TemplateVersion,
@@ -54,11 +55,15 @@ def communication_create(
     data_schema: dict[str, Any] | None = None,
     sms_max_segments: int = 3,
     letter_max_pages: int = 4,
+    sms_sender: str = "",
+    letter_envelope: str = LetterEnvelope.DIN_DL,
 ) -> Communication:
     """Create a communication with an empty draft version 1."""
     communication = Communication(
         sms_max_segments=sms_max_segments,
         letter_max_pages=letter_max_pages,
+        sms_sender=sms_sender,
+        letter_envelope=letter_envelope,
         key=key,
         name=name,
         category=category,
@@ -233,6 +238,8 @@ COMMUNICATION_EDITABLE_FIELDS = frozenset(
         "data_schema",
         "sms_max_segments",
         "letter_max_pages",
+        "sms_sender",
+        "letter_envelope",
     }
 )
 

@@ -273,13 +273,19 @@ DEFAULT_FROM_EMAIL = CCM_DEFAULT_FROM_EMAIL
 
 # SMS and print backends use one settings shape, like STORAGES.
 # RATE_LIMIT: messages a second for this backend, shared by all workers (0 = unlimited).
+# SENDER_RATE_LIMITS: messages a second per sender id, "*" for any other sender.
+# The backends (HTTP providers, Kannel) and their OPTIONS: docs/channels.md.
 SMS_BACKENDS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": env_str("CCM_SMS_BACKEND", "channels.backends.sms.file.SmsBackend"),
         "OPTIONS": {"directory": env_str("CCM_SMS_DIR", str(VAR_DIR / "sms"))},
         "RATE_LIMIT": float(env_str("CCM_SMS_RATE_LIMIT", "0")),
+        "SENDER_RATE_LIMITS": {"*": float(env_str("CCM_SMS_SENDER_RATE_LIMIT", "0"))},
     }
 }
+# Regions (ISO 3166 codes, e.g. "JP,GB") an SMS may go to, by the recipient's number;
+# empty: any. Against SMS pumping: a number elsewhere fails for good, with the reason.
+CCM_SMS_ALLOWED_COUNTRIES = [c.upper() for c in env_list("CCM_SMS_ALLOWED_COUNTRIES", "")]
 PRINT_BACKENDS = {
     "default": {
         "BACKEND": env_str("CCM_PRINT_BACKEND", "channels.backends.printing.storage.PrintBackend"),

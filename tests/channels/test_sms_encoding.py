@@ -1,4 +1,7 @@
-from channels.sms_encoding import GSM7, UCS2, sms_analyse, sms_split
+import pytest
+
+from channels.sms_encoding import GSM7, GSM7_EXTENSION, UCS2, sms_analyse, sms_split
+from tests.channels.sms_segment_cases import CASES
 
 
 class SmsAnalyseTests:
@@ -45,3 +48,41 @@ class SmsAnalyseTests:
 
     def test_empty_text_has_no_segment(self):
         assert sms_analyse("").segments == 0
+
+
+class CarrierCountTests:
+    @pytest.mark.parametrize(
+        ("text", "encoding", "units", "segments", "why"), CASES, ids=[c[4] for c in CASES]
+    )
+    def test_counts_match_the_carriers_rules(self, text, encoding, units, segments, why):
+        info = sms_analyse(text)
+        assert (info.encoding, info.units, info.segments) == (encoding, units, segments)
+
+    @pytest.mark.parametrize(
+        ("text", "encoding", "units", "segments", "why"), CASES, ids=[c[4] for c in CASES]
+    )
+    def test_parts_rebuild_the_text_and_each_fits_its_part(
+        self, text, encoding, units, segments, why
+    ):
+        parts = sms_split(text)
+        assert "".join(parts) == text
+        assert len(parts) == segments
+        single, part = (160, 153) if encoding == GSM7 else (70, 67)
+        limit = single if segments == 1 else part
+        for piece in parts:
+            cost = (
+                sum(2 if ch in GSM7_EXTENSION else 1 for ch in piece)
+                if encoding == GSM7
+                else len(piece.encode("utf-16-le")) // 2
+            )
+            assert cost <= limit
+            # No part starts or ends inside a surrogate pair.
+            encoded = piece.encode("utf-16-le")
+            first, last = (
+                int.from_bytes(encoded[:2], "little"),
+                int.from_bytes(encoded[-2:], "little"),
+            )
+            assert not 0xDC00 <= first <= 0xDFFF and not 0xD800 <= last <= 0xDBFF
+
+    def test_the_fixture_has_at_least_fifty_strings(self):
+        assert len(CASES) >= 50

@@ -1,0 +1,77 @@
+"""Tricky SMS texts and how carriers count them (3GPP TS 23.038 / 23.040).
+
+GSM-7: 160 septets in a single SMS, 153 per part of a concatenated one (the 6-byte
+concatenation header takes 7 septets); a character of the extension table is an escape
+plus the character (2 septets) and is never split across parts. Any character outside
+GSM-7 makes the whole text UCS-2: 70 UTF-16 code units in a single SMS, 67 per part;
+characters outside the Basic Multilingual Plane (emoji, rare kanji) are surrogate pairs
+(2 units) and never split. Each row: text, encoding, units, segments, why.
+"""
+
+G, U = "GSM-7", "UCS-2"
+
+CASES: list[tuple[str, str, int, int, str]] = [
+    ("", G, 0, 0, "empty"),
+    ("a", G, 1, 1, "one character"),
+    ("a" * 160, G, 160, 1, "full single GSM SMS"),
+    ("a" * 161, G, 161, 2, "one over: two parts"),
+    ("a" * 306, G, 306, 2, "two full parts of 153"),
+    ("a" * 307, G, 307, 3, "one over two parts"),
+    ("a" * 459, G, 459, 3, "three full parts"),
+    ("a" * 460, G, 460, 4, "one over three parts"),
+    ("€" * 80, G, 160, 1, "80 euro signs: 160 septets"),
+    ("€" * 81, G, 162, 2, "81 euro signs"),
+    ("€" * 77, G, 154, 1, "over 153 but single"),
+    ("a" * 158 + "€", G, 160, 1, "escape fills the single SMS"),
+    ("a" * 159 + "€", G, 161, 2, "escape makes it two"),
+    ("a" * 152 + "€" + "b" * 10, G, 164, 2, "escape moves to part 2"),
+    ("a" * 152 + "€" + "a" * 152, G, 306, 3, "306 septets but 3 parts: escape not split"),
+    ("€" * 229, G, 458, 4, "458 septets, 4 parts: 76 escapes a part"),
+    ("€" * 230, G, 460, 4, "460 septets, 4 parts"),
+    ("a" * 153 + "€" * 4, G, 161, 2, "escapes all in part 2"),
+    ("^" * 76 + "a", G, 153, 1, "caret is an escape"),
+    ("|" * 80 + "a", G, 161, 2, "pipe is an escape"),
+    ("{}", G, 4, 1, "braces are escapes"),
+    ("~[]", G, 6, 1, "tilde and brackets are escapes"),
+    ("\\", G, 2, 1, "backslash is an escape"),
+    ("\f", G, 2, 1, "form feed is an escape"),
+    ("Hello\nWorld", G, 11, 1, "line feed is basic"),
+    ("\r\n", G, 2, 1, "carriage return is basic"),
+    ("@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ", G, 29, 1, "basic table letters"),
+    ("¡¿ÄÖÑÜ§äöñüà", G, 12, 1, "more basic table letters"),
+    ("Price: 10€", G, 11, 1, "euro costs two"),
+    ("ß" * 160, G, 160, 1, "sharp s is basic"),
+    ("Δ" * 161, G, 161, 2, "Greek capitals are basic"),
+    ("`", U, 1, 1, "backtick is not GSM-7"),
+    ("a" * 159 + "`", U, 160, 3, "one backtick makes 160 characters UCS-2: 3 parts"),
+    ("Hello — world", U, 13, 1, "em dash forces UCS-2"),
+    ("\u2018smart quotes\u2019", U, 14, 1, "typographic quotes force UCS-2"),
+    ("\u00a0", U, 1, 1, "no-break space is not GSM-7"),
+    ("ç", U, 1, 1, "small c cedilla is not in the table (capital is)"),
+    ("é" + "あ", U, 2, 1, "GSM letters cost one unit in UCS-2"),
+    ("€" + "あ", U, 2, 1, "the euro sign costs one unit in UCS-2"),
+    ("{" * 70 + "あ", U, 71, 2, "escapes are not doubled in UCS-2"),
+    ("あ" * 70, U, 70, 1, "full single UCS-2 SMS"),
+    ("あ" * 71, U, 71, 2, "one over: two parts"),
+    ("あ" * 134, U, 134, 2, "two full parts of 67"),
+    ("あ" * 135, U, 135, 3, "one over two parts"),
+    ("あ" * 201, U, 201, 3, "three full parts"),
+    ("あ" * 202, U, 202, 4, "one over three parts"),
+    ("ご注文ありがとうございます。", U, 14, 1, "Japanese sentence"),
+    ("ｱｲｳ", U, 3, 1, "half-width katakana"),
+    ("😀", U, 2, 1, "emoji is a surrogate pair"),
+    ("😀" * 35, U, 70, 1, "35 emoji fill a single SMS"),
+    ("😀" * 36, U, 72, 2, "36 emoji"),
+    ("😀" * 67, U, 134, 3, "134 units but 3 parts: pairs not split"),
+    ("a" + "😀" * 67, U, 135, 3, "135 units"),
+    ("a" * 66 + "😀", U, 68, 1, "pair fits the single SMS"),
+    ("a" * 66 + "😀" + "b" * 3, U, 71, 2, "pair moves to part 2"),
+    ("a" * 65 + "😀" * 2, U, 69, 1, "two pairs in a single SMS"),
+    ("あ" * 66 + "😀", U, 68, 1, "Japanese and emoji"),
+    ("あ" * 69 + "😀", U, 71, 2, "emoji moves to part 2"),
+    ("👨\u200d👩\u200d👧", U, 8, 1, "ZWJ family: three pairs and two joiners"),
+    ("🇯🇵", U, 4, 1, "flag: two regional indicators"),
+    ("𠮷野家", U, 4, 1, "kanji outside the BMP"),
+    ("a" * 69 + "𠮷", U, 71, 2, "rare kanji moves to part 2"),
+    ("Code 123456 ✅", U, 13, 1, "check mark is in the BMP: one unit"),
+]
