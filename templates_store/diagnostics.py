@@ -5,7 +5,7 @@ one) and a reading of each field's template that finds every syntax error, varia
 data schema does not define (nested paths too) and block that does not exist. Reads only.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -13,9 +13,14 @@ import jinja2
 from django.utils.translation import gettext as _
 from jinja2 import meta, nodes
 
-from channels.rendering import HTML_ENV, TEMPLATE_FUNCTIONS, TEXT_ENV, RenderError
+from channels.rendering import (
+    HTML_ENV,
+    TEMPLATE_FUNCTIONS,
+    TEXT_ENV,
+    BlockLookupError,
+    RenderError,
+)
 from templates_store.lint import BUILTIN_NAMES
-from templates_store.palette import block_keys
 
 SYNTAX = "syntax"
 UNDEFINED = "undefined"
@@ -50,6 +55,8 @@ def _render_kind(exc: RenderError) -> str:
         return SYNTAX
     if isinstance(cause, jinja2.UndefinedError):
         return UNDEFINED
+    if isinstance(cause, BlockLookupError):
+        return UNKNOWN_BLOCK
     return RENDER
 
 
@@ -110,9 +117,15 @@ def _block_calls(ast: nodes.Template) -> Iterator[tuple[str, int]]:
 
 
 def field_diagnostics(
-    *, channel: str, field: str, source: str, schema: Mapping[str, Any]
+    *,
+    channel: str,
+    field: str,
+    source: str,
+    schema: Mapping[str, Any],
+    blocks: Set[str] | None = None,
 ) -> list[Diagnostic]:
-    """Every problem found by reading one field's template (without rendering it)."""
+    """Every problem found by reading one field's template (without rendering it).
+    ``blocks`` are the keys a template may insert (None: not checked)."""
     if not source.strip():
         return []
     env = FIELD_ENVIRONMENTS[field]
@@ -138,10 +151,9 @@ def field_diagnostics(
             if unknown and unknown not in reported:
                 reported.add(unknown)
                 found.append(Diagnostic(channel, field, line, UNDEFINED, _not_in_schema(unknown)))
-    keys = block_keys()
-    if keys is not None:
+    if blocks is not None:
         for key, line in _block_calls(ast):
-            if key not in keys:
+            if key not in blocks:
                 message = _("unknown block %(key)r") % {"key": key}
                 found.append(Diagnostic(channel, field, line, UNKNOWN_BLOCK, message))
     return sorted(found, key=lambda d: (d.line or 0, d.message))
@@ -152,14 +164,18 @@ def content_diagnostics(
     channel: str,
     fields: Mapping[str, str],
     schema: Mapping[str, Any],
+    blocks: Set[str] | None = None,
     render_error: RenderError | None = None,
 ) -> list[Diagnostic]:
     """The problems of one channel's content: ``fields`` maps field names (subject,
-    body_html, body_text) to their source; ``render_error`` is the preview's, if any."""
+    body_html, body_text) to their source; ``blocks`` are the block keys it may insert
+    (None: not checked); ``render_error`` is the preview's, if any."""
     found: list[Diagnostic] = []
     for field, source in fields.items():
         if field in FIELD_ENVIRONMENTS:
-            found += field_diagnostics(channel=channel, field=field, source=source, schema=schema)
+            found += field_diagnostics(
+                channel=channel, field=field, source=source, schema=schema, blocks=blocks
+            )
     if render_error is not None:
         rendered = Diagnostic(
             channel,

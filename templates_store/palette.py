@@ -1,18 +1,23 @@
 """What the editor's palette offers to insert at the cursor: the variables of the
-communication's data schema (nested paths, loops over lists) and the shared blocks.
+communication's data schema (nested paths, loops over lists), the names every template
+has (brand, theme, locale) and the brand's published shared blocks."""
 
-Blocks come from the sources registered in ``BLOCK_SOURCES`` (the shared-blocks module adds
-its own when it starts); with none registered the palette lists variables only.
-"""
-
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from templates_store.models import Brand
+from templates_store.shared_selectors import block_versions_published
 
 # Names every template may use besides the communication's data (see lint.BUILTIN_NAMES).
 BUILTIN_VARIABLES: tuple[tuple[str, str], ...] = (
     ("brand.name", "string"),
     ("locale", "string"),
+    ("theme.primary_color", "string"),
+    ("theme.accent_color", "string"),
+    ("theme.text_color", "string"),
+    ("theme.font_family", "string"),
+    ("theme.logo", "string"),
 )
 # Deeper schemas are cut here: a palette is for picking, not for browsing a data model.
 MAX_DEPTH = 6
@@ -46,11 +51,6 @@ class Palette:
     variables: tuple[PaletteVariable, ...]
     builtins: tuple[PaletteVariable, ...]
     blocks: tuple[PaletteBlock, ...]
-
-
-# A block source returns the (key, name) of every block a template may include now.
-BlockSource = Callable[[], Iterable[tuple[str, str]]]
-BLOCK_SOURCES: list[BlockSource] = []
 
 
 def _type_label(node: Mapping[str, Any]) -> str:
@@ -141,30 +141,21 @@ def schema_variables(schema: Mapping[str, Any]) -> tuple[PaletteVariable, ...]:
     return tuple(out)
 
 
-def palette_blocks() -> tuple[PaletteBlock, ...]:
-    """The blocks every registered source offers, by key (the first source wins a key)."""
-    blocks: dict[str, PaletteBlock] = {}
-    for source in BLOCK_SOURCES:
-        for key, name in source():
-            blocks.setdefault(key, PaletteBlock(key=key, name=name))
-    return tuple(sorted(blocks.values(), key=lambda b: b.key))
+def palette_blocks(*, brand: Brand) -> tuple[PaletteBlock, ...]:
+    """The blocks a draft of ``brand`` may insert: the brand's published ones, by key."""
+    return tuple(
+        PaletteBlock(key=version.block.key, name=version.block.name)
+        for version in block_versions_published(brand=brand).order_by("block__key")
+    )
 
 
-def block_keys() -> set[str] | None:
-    """The keys a template may include, or None when no source is registered (then
-    nothing can be said about a block's key before rendering)."""
-    if not BLOCK_SOURCES:
-        return None
-    return {block.key for block in palette_blocks()}
-
-
-def palette_for(*, schema: Mapping[str, Any]) -> Palette:
-    """The palette of a communication whose data schema is ``schema``."""
+def palette_for(*, schema: Mapping[str, Any], brand: Brand) -> Palette:
+    """The palette of a communication of ``brand`` whose data schema is ``schema``."""
     return Palette(
         variables=schema_variables(schema or {}),
         builtins=tuple(
             PaletteVariable(path=path, type=kind, title="", snippet=f"{{{{ {path} }}}}")
             for path, kind in BUILTIN_VARIABLES
         ),
-        blocks=palette_blocks(),
+        blocks=palette_blocks(brand=brand),
     )

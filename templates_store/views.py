@@ -36,7 +36,7 @@ from templates_store.forms import (
 from templates_store.lint import ERROR, version_lint
 from templates_store.matrix import owner_teams
 from templates_store.models import Channel, Communication, TemplateVersion
-from templates_store.palette import palette_for
+from templates_store.palette import palette_blocks, palette_for
 
 View = Callable[..., HttpResponse]
 
@@ -230,6 +230,7 @@ def _diagnostics_payload(
     """What the editor marks inline, per channel: ``contents`` maps each channel to its
     fields' source, ``errors`` each channel to its preview's render error (or None)."""
     schema = version.communication.data_schema or {}
+    blocks = {b.key for b in palette_blocks(brand=version.communication.brand)}
     return {
         "channels": {
             channel: [
@@ -238,6 +239,7 @@ def _diagnostics_payload(
                     channel=channel,
                     fields=fields,
                     schema=schema,
+                    blocks=blocks,
                     render_error=errors.get(channel),
                 )
             ]
@@ -298,7 +300,13 @@ def _version_page(
             "editable": editable,
             "editor": editor,
             "diagnostics": diagnostics,
-            "palette": palette_for(schema=version.communication.data_schema) if editable else None,
+            "palette": (
+                palette_for(
+                    schema=version.communication.data_schema, brand=version.communication.brand
+                )
+                if editable
+                else None
+            ),
             "sample_form": sample_form,
             "sample_json": _pretty_json(version.sample_data),
             "readonly_variants": [
