@@ -8,12 +8,20 @@ Layout (a folder, or the same files in a zip, optionally under one top folder)::
     variants/<channel>.<locale>.<field>.html|txt
                                             one file per template field: ``subject`` and
                                             ``body_text`` are .txt, ``body_html`` is .html
+    blocks/<key>.yaml                       each shared block the content inserts: name,
+                                            kind, description
+    blocks/<key>.<channel>.<locale>.html|txt
+                                            its text (.txt for SMS); the version pinned on
+                                            a submitted version, else the published one,
+                                            else the latest
 
 ``communication.json`` (the same mapping) may replace ``communication.yaml``. Exporting
 writes JSON with sorted keys and template text byte for byte, so export → import → export
 gives identical files. Importing validates every file first and names the file and field
 of each problem; it then creates a new draft version (a published version is never
-changed). See docs/studio.md.
+changed). A block unknown to the brand is created, a block whose text differs gets a new
+draft block version; both need review before the communication can be submitted. See
+docs/studio.md.
 """
 
 from __future__ import annotations
@@ -39,15 +47,19 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
 from channels.rendering import HTML_ENV, TEXT_ENV
-from templates_store import services
+from templates_store import services, shared_services
 from templates_store.models import (
+    Block,
+    BlockVersion,
     Brand,
     Channel,
     Communication,
     ReviewEvent,
     TemplateVariant,
     TemplateVersion,
+    block_key,
 )
+from templates_store.shared_lint import block_keys_used
 
 FORMAT = 1
 METADATA_YAML = "communication.yaml"
@@ -56,6 +68,7 @@ SCHEMA_FILE = "schema.json"
 SAMPLES_DIR = "samples"
 DEFAULT_SAMPLE = "samples/default.json"
 VARIANTS_DIR = "variants"
+BLOCKS_DIR = "blocks"
 
 # Which template fields each channel has, and the one written (empty) for a blank variant.
 CHANNEL_FIELDS: dict[str, tuple[str, ...]] = {
@@ -87,6 +100,10 @@ def _plain_fields(model: type[models.Model], *, skip: set[str]) -> tuple[str, ..
 # their own places), and every field of a brand: new model fields join the files.
 METADATA_FIELDS = _plain_fields(Communication, skip=set())
 BRAND_FIELDS = _plain_fields(Brand, skip=set())
+BLOCK_FIELDS = _plain_fields(Block, skip={"key"})
+_BLOCK_CONTENT_NAME = re.compile(
+    r"^(?P<key>[^.]+)\.(?P<channel>[^.]+)\.(?P<locale>[^.]+)\.(?P<ext>[^.]+)$"
+)
 # A zip holding more than this is refused before it is unpacked.
 MAX_FILES = 500
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
@@ -161,7 +178,42 @@ def communication_files(
             if not written:
                 main = MAIN_FIELD[variant.channel]
                 files[_variant_path(variant.channel, variant.locale, main)] = b""
+        files.update(_block_files(version))
     return dict(sorted(files.items()))
+
+
+def _block_ext(channel: str) -> str:
+    return "txt" if channel == Channel.SMS else "html"
+
+
+def _block_version_exported(version: TemplateVersion, block: Block) -> BlockVersion | None:
+    """The block version pinned on ``version``, else the published one, else the latest."""
+    versions = block.versions.prefetch_related("contents")
+    pin = version.block_pins.get(block.key) if version.block_pins else None
+    if pin is not None:
+        pinned = versions.filter(pk=pin["id"]).first()
+        if pinned is not None:
+            return pinned
+    return (
+        versions.filter(status=TemplateVersion.Status.PUBLISHED).first()
+        or versions.order_by("-number").first()
+    )
+
+
+def _block_files(version: TemplateVersion) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    keys = block_keys_used(version=version) | set(version.block_pins or {})
+    blocks = Block.objects.filter(brand_id=version.communication.brand_id, key__in=keys)
+    for block in blocks:
+        block_version = _block_version_exported(version, block)
+        metadata = {name: _plain(getattr(block, name)) for name in BLOCK_FIELDS}
+        files[f"{BLOCKS_DIR}/{block.key}.yaml"] = yaml.safe_dump(
+            metadata, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100
+        ).encode()
+        for content in block_version.contents.all() if block_version else []:
+            name = f"{block.key}.{content.channel}.{content.locale}.{_block_ext(content.channel)}"
+            files[f"{BLOCKS_DIR}/{name}"] = content.body.encode()
+    return files
 
 
 def _plain(value: Any) -> int | str | None:
@@ -189,7 +241,7 @@ def files_to_zip(files: Mapping[str, bytes], *, folder: str = "") -> bytes:
 
 def _managed(path: str) -> bool:
     return path in (METADATA_YAML, METADATA_JSON, SCHEMA_FILE) or path.startswith(
-        (f"{SAMPLES_DIR}/", f"{VARIANTS_DIR}/")
+        (f"{SAMPLES_DIR}/", f"{VARIANTS_DIR}/", f"{BLOCKS_DIR}/")
     )
 
 
@@ -204,7 +256,7 @@ def files_to_folder(files: Mapping[str, bytes], folder: Path) -> None:
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    for sub in (SAMPLES_DIR, VARIANTS_DIR):
+    for sub in (SAMPLES_DIR, VARIANTS_DIR, BLOCKS_DIR):
         directory = folder / sub
         if directory.is_dir() and not any(directory.iterdir()):
             shutil.rmtree(directory)
@@ -281,6 +333,10 @@ class ParsedCommunication:
     data_schema: dict[str, Any]
     sample_data: dict[str, Any]
     variants: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    # key -> ({name, kind, description}, {(channel, locale): body})
+    blocks: dict[str, tuple[dict[str, Any], dict[tuple[str, str], str]]] = field(
+        default_factory=dict
+    )
 
 
 def _load_json(name: str, content: bytes, problems: list[FileProblem]) -> Any:
@@ -539,6 +595,118 @@ def _check_variants(
     return variants
 
 
+def _yaml_mapping(name: str, content: bytes, problems: list[FileProblem]) -> dict[str, Any]:
+    try:
+        value = yaml.safe_load(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        problems.append(FileProblem(name, "", _("Not UTF-8 text.")))
+        return {}
+    except yaml.YAMLError as exc:
+        problems.append(FileProblem(name, "", _("Not valid YAML: %(error)s") % {"error": exc}))
+        return {}
+    if not isinstance(value, dict):
+        problems.append(FileProblem(name, "", _("Must be a mapping of fields.")))
+        return {}
+    return value
+
+
+def _check_block_metadata(
+    name: str, key: str, raw: dict[str, Any], problems: list[FileProblem]
+) -> dict[str, Any]:
+    for unknown in sorted(set(raw) - set(BLOCK_FIELDS), key=str):
+        problems.append(FileProblem(name, str(unknown), _("Unknown field.")))
+    metadata = {k: raw[k] for k in BLOCK_FIELDS if k in raw}
+    if "name" not in metadata:
+        problems.append(FileProblem(name, "name", _("This field is required.")))
+    badly_typed = set()
+    for k, value in metadata.items():
+        reason = _type_problem(Block, k, value)
+        if reason:
+            badly_typed.add(k)
+            problems.append(FileProblem(name, k, reason))
+    try:
+        block_key(key)
+        Block(key=key, **metadata).full_clean(exclude=["brand"], validate_unique=False)
+    except ValidationError as exc:
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"key": exc.messages}
+        for k, messages in details.items():
+            if (k in metadata and k not in badly_typed) or k == "key":
+                problems.extend(FileProblem(name, k, m) for m in messages)
+    return metadata
+
+
+def _check_blocks(
+    files: Mapping[str, bytes], problems: list[FileProblem]
+) -> dict[str, tuple[dict[str, Any], dict[tuple[str, str], str]]]:
+    locales = {code for code, _name in settings.LANGUAGES}
+    prefix = f"{BLOCKS_DIR}/"
+    blocks: dict[str, tuple[dict[str, Any], dict[tuple[str, str], str]]] = {}
+    for name in sorted(files):
+        if name.startswith(prefix) and name.endswith(".yaml") and "/" not in name[len(prefix) :]:
+            key = name[len(prefix) : -len(".yaml")]
+            raw = _yaml_mapping(name, files[name], problems)
+            blocks[key] = (_check_block_metadata(name, key, raw, problems), {})
+    for name, content in sorted(files.items()):
+        if not name.startswith(prefix) or name.endswith(".yaml"):
+            continue
+        match = _BLOCK_CONTENT_NAME.match(name[len(prefix) :])
+        if match is None:
+            problems.append(
+                FileProblem(name, "", _("Name it <key>.<channel>.<locale>.html (or .txt for SMS)."))
+            )
+            continue
+        key, channel, locale, ext = match.group("key", "channel", "locale", "ext")
+        if key not in blocks:
+            problems.append(
+                FileProblem(
+                    name,
+                    "",
+                    _("No %(file)s describes this block.") % {"file": f"{prefix}{key}.yaml"},
+                )
+            )
+            continue
+        if channel not in CHANNEL_FIELDS:
+            problems.append(
+                FileProblem(name, "channel", _("Unknown channel %(value)r.") % {"value": channel})
+            )
+            continue
+        if locale not in locales:
+            problems.append(
+                FileProblem(name, "locale", _("Unknown language %(value)r.") % {"value": locale})
+            )
+            continue
+        if ext != _block_ext(channel):
+            problems.append(
+                FileProblem(
+                    name,
+                    "",
+                    _("A %(channel)s block is a .%(ext)s file.")
+                    % {"channel": channel, "ext": _block_ext(channel)},
+                )
+            )
+            continue
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(FileProblem(name, "body", _("Not UTF-8 text.")))
+            continue
+        env = TEXT_ENV if channel == Channel.SMS else HTML_ENV
+        try:
+            env.parse(text)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(
+                FileProblem(
+                    name,
+                    "body",
+                    _("Template syntax error, line %(line)s: %(error)s")
+                    % {"line": exc.lineno, "error": exc.message},
+                )
+            )
+            continue
+        blocks[key][1][(channel, locale)] = text
+    return blocks
+
+
 def communication_files_parse(files: Mapping[str, bytes]) -> ParsedCommunication:
     """Validate every file. Raises CommunicationFilesError listing all the problems."""
     problems: list[FileProblem] = []
@@ -554,11 +722,17 @@ def communication_files_parse(files: Mapping[str, bytes]) -> ParsedCommunication
     schema = _check_schema(files, problems)
     sample = _check_sample(files, schema, problems)
     variants = _check_variants(files, problems)
+    blocks = _check_blocks(files, problems)
     if problems:
         raise CommunicationFilesError(problems)
     assert schema is not None
     return ParsedCommunication(
-        metadata=metadata, brand=brand, data_schema=schema, sample_data=sample, variants=variants
+        metadata=metadata,
+        brand=brand,
+        data_schema=schema,
+        sample_data=sample,
+        variants=variants,
+        blocks=blocks,
     )
 
 
@@ -635,5 +809,52 @@ def communication_import(*, files: Mapping[str, bytes], actor: User) -> Template
         TemplateVariant(version=version, channel=channel, locale=locale, **content)
         for (channel, locale), content in sorted(parsed.variants.items())
     )
+    _import_blocks(parsed, brand=brand, actor=actor)
     ReviewEvent.objects.create(version=version, actor=actor, action=ReviewEvent.Action.IMPORTED)
     return version
+
+
+def _import_blocks(parsed: ParsedCommunication, *, brand: Brand, actor: User) -> None:
+    """A block the brand lacks is created (draft version 1); one whose current text (the
+    published version, else the latest) differs gets a new draft version with the files'
+    text. The block's name and kind stay as they are here."""
+    for key, (metadata, bodies) in sorted(parsed.blocks.items()):
+        block = Block.objects.filter(brand=brand, key=key).first()
+        try:
+            if block is None:
+                block = shared_services.block_create(
+                    brand=brand,
+                    key=key,
+                    name=metadata["name"],
+                    kind=metadata.get("kind", Block.Kind.OTHER),
+                    description=metadata.get("description", ""),
+                    author=actor,
+                )
+                draft = block.versions.get()
+            else:
+                current = (
+                    block.versions.filter(status=TemplateVersion.Status.PUBLISHED).first()
+                    or block.versions.order_by("-number").first()
+                )
+                existing = (
+                    {(c.channel, c.locale): c.body for c in current.contents.all()}
+                    if current
+                    else {}
+                )
+                if existing == bodies:
+                    continue
+                draft = shared_services.block_version_create(block=block, author=actor)
+            for channel, locale in {(c.channel, c.locale) for c in draft.contents.all()} - set(
+                bodies
+            ):
+                shared_services.block_content_save(
+                    version=draft, channel=channel, locale=locale, body=""
+                )
+            for (channel, locale), body in sorted(bodies.items()):
+                shared_services.block_content_save(
+                    version=draft, channel=channel, locale=locale, body=body
+                )
+        except ValidationError as exc:
+            raise CommunicationFilesError(
+                [FileProblem(f"{BLOCKS_DIR}/{key}.yaml", "", m) for m in exc.messages]
+            ) from exc

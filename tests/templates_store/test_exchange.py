@@ -210,3 +210,90 @@ class ImportValidationTests:
         with pytest.raises(CommandError, match="Nothing imported"):
             call_command("communication_import", str(tmp_path), "--user", designer.username)
         assert "schema.json: Not valid JSON" in capsys.readouterr().err
+
+
+class BlockFilesTests:
+    @pytest.fixture
+    def with_block(self, draft, designer, approver):
+        from templates_store import shared_services
+
+        block = shared_services.block_create(
+            brand=draft.communication.brand,
+            key="legal",
+            name="Legal notice",
+            kind="legal",
+            author=designer,
+        )
+        v1 = block.versions.get()
+        for (channel, locale), body in {
+            ("email", "en"): "<p class='legal'>Legal v1</p>\n",
+            ("sms", "ja"): "法的事項",
+        }.items():
+            shared_services.block_content_save(
+                version=v1, channel=channel, locale=locale, body=body
+            )
+        shared_services.shared_version_submit(version=v1, actor=designer)
+        shared_services.shared_version_approve(version=v1, actor=approver)
+        shared_services.shared_version_publish(version=v1, actor=approver)
+        services.variant_save(
+            version=draft,
+            channel="email",
+            locale="en",
+            subject="Reminder",
+            body_html='<p>Hi {{ first_name }}</p>{{ block("legal") }}',
+        )
+        return block
+
+    def test_the_blocks_a_version_uses_travel_with_it(self, draft, designer, with_block, tmp_path):
+        first, second = tmp_path / "first", tmp_path / "second"
+        call_command("communication_export", "reminder", str(first))
+        exported = _folder_files(first)
+        assert b"name: Legal notice" in exported["blocks/legal.yaml"]
+        assert exported["blocks/legal.email.en.html"] == b"<p class='legal'>Legal v1</p>\n"
+        assert exported["blocks/legal.sms.ja.txt"] == "法的事項".encode()
+
+        from templates_store.models import Block, BlockContent, BlockVersion
+
+        ReviewEvent.objects.all().delete()
+        from templates_store.models import SharedContentEvent
+
+        SharedContentEvent.objects.all().delete()
+        BlockContent.objects.all().delete()
+        BlockVersion.objects.all().delete()
+        Block.objects.all().delete()
+        _empty_database()
+        call_command("communication_import", str(first), "--user", designer.username)
+        block = Block.objects.get(key="legal")
+        assert block.versions.get().status == Status.DRAFT  # to be reviewed here
+        call_command("communication_export", "reminder", str(second))
+        assert _folder_files(second) == exported
+
+    def test_a_changed_block_gets_a_new_draft_and_an_unchanged_one_nothing(
+        self, draft, designer, with_block
+    ):
+        files = _files(draft)
+        exchange.communication_import(files=files, actor=designer)
+        assert with_block.versions.count() == 1
+        files["blocks/legal.email.en.html"] = b"<p>Legal v2</p>"
+        exchange.communication_import(files=files, actor=designer)
+        latest = with_block.versions.order_by("-number").first()
+        assert (latest.number, latest.status) == (2, Status.DRAFT)
+        assert {(c.channel, c.locale): c.body for c in latest.contents.all()} == {
+            ("email", "en"): "<p>Legal v2</p>",
+            ("sms", "ja"): "法的事項",
+        }
+        assert with_block.versions.get(number=1).status == Status.PUBLISHED
+
+    def test_block_problems_are_named(self, draft, designer, with_block):
+        files = _files(draft)
+        files["blocks/legal.yaml"] = b"name: Legal\nkind: poem\n"
+        files["blocks/legal.sms.en.html"] = b"x"
+        files["blocks/orphan.email.en.html"] = b"x"
+        files["blocks/legal.email.ja.html"] = b"{% if %}"
+        with pytest.raises(exchange.CommunicationFilesError) as err:
+            exchange.communication_files_parse(files)
+        problems = {(p.file, p.field) for p in err.value.problems}
+        assert ("blocks/legal.yaml", "kind") in problems
+        assert ("blocks/legal.sms.en.html", "") in problems
+        assert ("blocks/orphan.email.en.html", "") in problems
+        assert ("blocks/legal.email.ja.html", "body") in problems
