@@ -161,13 +161,14 @@ def _by(rows: list[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], list[di
 
 def figures_daily(*, scope: Scope) -> list[dict[str, Any]]:
     """Messages per day (of creation), channel and state."""
-    return list(
-        scope.messages()
+    return [
+        dict(row)
+        for row in scope.messages()
         .annotate(day=TruncDate("created_at"))
         .values("day", "channel", "status")
         .annotate(messages=Count("id"))
         .order_by("day", "channel", "status")
-    )
+    ]
 
 
 def figures_channels(*, scope: Scope) -> list[dict[str, Any]]:
@@ -300,8 +301,8 @@ def figures_matrix(*, scope: Scope) -> list[dict[str, Any]]:
 def figures_versions(*, scope: Scope) -> list[dict[str, Any]]:
     """Rates per template version side by side (did the new wording do better?)."""
     rows = _grouped(scope.messages(), "version__communication__key", "version__number")
-    answers = {
-        (r["message__version__communication__key"], r["message__version__number"]): r
+    answers: dict[tuple[str, int], dict[str, Any]] = {
+        (r["message__version__communication__key"], r["message__version__number"]): dict(r)
         for r in SurveyAnswer.objects.filter(message__in=scope.messages())
         .values("message__version__communication__key", "message__version__number")
         .annotate(average=Avg("score"), answers=Count("id"))
@@ -310,7 +311,7 @@ def figures_versions(*, scope: Scope) -> list[dict[str, Any]]:
     for (key, number), group in sorted(
         _by(rows, "version__communication__key", "version__number").items()
     ):
-        answered = answers.get((key, number), {})
+        answered: dict[str, Any] = answers.get((key, number), {})
         average = answered.get("average")
         result.append(
             {
@@ -336,7 +337,12 @@ def figures_survey(*, scope: Scope) -> list[dict[str, Any]]:
         comments=Count("id", filter=~Q(comment="")),
     )
     spread = _by(
-        list(answers.values("survey__kind", "score").annotate(n=Count("id")).order_by("score")),
+        [
+            dict(r)
+            for r in answers.values("survey__kind", "score")
+            .annotate(n=Count("id"))
+            .order_by("score")
+        ],
         "survey__kind",
     )
     result = []
@@ -362,8 +368,9 @@ def figures_survey(*, scope: Scope) -> list[dict[str, Any]]:
 
 
 def survey_comments(*, scope: Scope, limit: int = 50) -> list[dict[str, Any]]:
-    return list(
-        SurveyAnswer.objects.filter(message__in=scope.messages())
+    return [
+        dict(row)
+        for row in SurveyAnswer.objects.filter(message__in=scope.messages())
         .exclude(comment="")
         .order_by("-answered_at")
         .values(
@@ -374,13 +381,13 @@ def survey_comments(*, scope: Scope, limit: int = 50) -> list[dict[str, Any]]:
             "customer__external_id",
             "survey__kind",
         )[:limit]
-    )
+    ]
 
 
 def survey_answers_for_messages(*, message_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """The survey answer of each message that has one (for the customer's timeline)."""
     return {
-        row["message_id"]: row
+        row["message_id"]: dict(row)
         for row in SurveyAnswer.objects.filter(message_id__in=list(message_ids)).values(
             "message_id", "score", "comment", "answered_at", "survey__kind"
         )

@@ -28,8 +28,8 @@ from django.db.models.functions import MD5, Left
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
-from markupsafe import Markup
 
 from channels.models import Message
 from channels.rendering import RenderScope
@@ -198,10 +198,10 @@ def _survey_link(scope: RenderScope) -> Callable[[Any], str]:
     return survey_link
 
 
-def _survey_links(scope: RenderScope) -> Callable[[], Markup]:
+def _survey_links(scope: RenderScope) -> Callable[[], SafeString]:
     reference = reference_for_scope(scope)
 
-    def survey_links() -> Markup:
+    def survey_links() -> SafeString:
         """The question and one link per score, for an HTML email."""
         communication_id = scope.version.communication_id if scope.version else None
         survey = survey_for_communication(communication_id)
@@ -233,10 +233,10 @@ def _survey_links(scope: RenderScope) -> Callable[[], Markup]:
     return survey_links
 
 
-def _survey_qr(scope: RenderScope) -> Callable[..., Markup]:
+def _survey_qr(scope: RenderScope) -> Callable[..., SafeString]:
     reference = reference_for_scope(scope)
 
-    def survey_qr(size_mm: Any = 25) -> Markup:
+    def survey_qr(size_mm: Any = 25) -> SafeString:
         """A QR code of the answer page, as an image a letter can print."""
         try:
             size = max(10, min(int(size_mm), 60))

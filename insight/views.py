@@ -225,7 +225,7 @@ def survey_save(request: HttpRequest, key: str) -> HttpResponse:
         services.survey_set(communication=communication, **form.cleaned_data)
         messages.success(request, _("Survey saved."))
     else:
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("insight:communication", key=key)
 
 
@@ -244,7 +244,9 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             form = CommentForm(request.POST)
             if not form.is_valid():
-                raise SurveyLinkError("; ".join(e for errs in form.errors.values() for e in errs))
+                raise SurveyLinkError(
+                    "; ".join(str(e) for errs in form.errors.values() for e in errs)
+                )
             services.survey_comment_save(token=token, comment=form.cleaned_data["comment"])
             survey, _message, answer = services.survey_page_read(token=token)
             return render(
