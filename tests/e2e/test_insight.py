@@ -61,8 +61,11 @@ class InsightPagesTests:
         seed()
         user = UserFactory(roles=["designer"])
         log_in(page, user.username)
-        page.locator("select[name=language]").select_option("ja")
         page.goto("/insight/")
+        page.locator(".topbar select[name=language]").select_option("ja")
+        expect(page.locator("html")).to_have_attribute("lang", "ja")
+        expect(page.locator("h1")).to_have_text("インサイト")
         daily = _chart(page, "daily-channels")
-        assert "メール" in daily
+        assert "日別・チャネル別のメッセージ数" in daily and "メール" in daily
+        assert "推奨度" in _chart(page, "survey-nps")
         screenshot(page, "insight-dashboard-ja")
