@@ -93,6 +93,37 @@ class CommunicationListTests:
         assert keys(channel="email") == ["reminder"]
         assert keys(channel="sms") == []
 
+    def test_it_filters_by_purpose_owner_team_and_language_and_searches_descriptions(
+        self, client, designer, draft
+    ):
+        CommunicationFactory(
+            key="promo",
+            name="Spring offer",
+            category="marketing",
+            purpose="advertise",
+            owner_team="Marketing",
+            description="Seasonal discount for loyal customers.",
+        )
+        for channel in ("email", "sms", "print"):
+            services.variant_delete(version=draft, channel=channel, locale="ja")
+        client.force_login(designer)
+
+        def keys(**params):
+            response = client.get(url("communication_list"), params)
+            return sorted(row.communication.key for row in response.context["page"])
+
+        assert keys(purpose="advertise") == ["promo"]
+        assert keys(purpose="request_payment") == []
+        assert keys(team="Billing") == ["reminder"]
+        assert keys(q="loyal") == ["promo"]
+        assert keys(q="billing") == ["reminder"]
+        assert keys(locale="en") == ["reminder"]
+        assert keys(locale="ja") == []
+        assert keys(locale="en", channel="print") == ["reminder"]
+        assert keys(purpose="bogus") == ["promo", "reminder"]  # an unknown value is ignored
+        html = client.get(url("communication_list")).content.decode()
+        assert '<option value="Billing">' in html and '<option value="advertise">' in html
+
     def test_it_shows_no_new_button_to_people_who_cannot_create(self, client, approver):
         client.force_login(approver)
         response = client.get(url("communication_list"))
