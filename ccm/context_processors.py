@@ -14,6 +14,7 @@ NAVIGATION = [
         "templates_store.view_communication",
     ),
     (_("Reviews"), "templates_store:review_list", "templates_store.review_templateversion"),
+    (_("Shared content"), "templates_store:shared_list", "templates_store.view_communication"),
     (_("Batches"), "channels:batch_list", "channels.view_batch"),
     (_("Customers"), "customers:customer_list", "customers.view_customer"),
     (_("Insight"), "insight:dashboard", "insight.view_insight"),

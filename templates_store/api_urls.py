@@ -62,3 +62,12 @@ urlpatterns = [
     path(f"{VERSION}/rollback", api_versions.RollbackView.as_view(), name="api-version-rollback"),
     path(f"{VERSION}/export", api_versions.VersionExportView.as_view(), name="api-version-export"),
 ]
+
+# Shared content (read): blocks and brand theme versions.
+from templates_store import api_shared  # noqa: E402
+
+urlpatterns += [
+    path("blocks", api_shared.BlockListView.as_view(), name="api-block-list"),
+    path("blocks/<int:pk>", api_shared.BlockDetailView.as_view(), name="api-block-detail"),
+    path("theme-versions", api_shared.ThemeVersionListView.as_view(), name="api-theme-list"),
+]

@@ -36,7 +36,7 @@ from templates_store.shared_selectors import block_versions_published, theme_ver
 
 Status = TemplateVersion.Status
 Action = SharedContentEvent.Action
-V = TypeVar("V", BlockVersion, ThemeVersion)
+V = TypeVar("V", bound=SharedVersion)
 
 LOGO_MAX_BYTES = 256 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -67,7 +67,7 @@ def _require_status(version: SharedVersion, *allowed: str) -> None:
 
 
 def _locked(version: V) -> V:
-    return type(version).objects.select_for_update().get(pk=version.pk)
+    return type(version)._default_manager.select_for_update().get(pk=version.pk)
 
 
 # BLOCKS -------------------------------------------------------------------------------
@@ -105,6 +105,7 @@ def block_content_save(
     *, version: BlockVersion, channel: str, locale: str, body: str
 ) -> BlockContent | None:
     """Set a draft's body for one channel and locale; an empty body removes it."""
+    version.status = BlockVersion.objects.values_list("status", flat=True).get(pk=version.pk)
     _require_status(version, Status.DRAFT)
     if not body.strip():
         BlockContent.objects.filter(version=version, channel=channel, locale=locale).delete()
@@ -193,6 +194,7 @@ def _check_logo_data(value: str) -> None:
 
 def theme_version_save(*, version: ThemeVersion, **fields: Any) -> ThemeVersion:
     """Change a draft theme's colours, fonts or logo. Raises ValidationError naming the field."""
+    version.status = ThemeVersion.objects.values_list("status", flat=True).get(pk=version.pk)
     _require_status(version, Status.DRAFT)
     unknown = set(fields) - set(ThemeVersion.CONTENT_FIELDS)
     if unknown:
@@ -277,11 +279,13 @@ def shared_version_publish(*, version: V, actor: User, comment: str = "") -> V:
     _require_status(version, Status.APPROVED, Status.RETIRED)
     if not version.approved_at:
         raise ValidationError(_("Only an approved version can be published."))
-    siblings: Any = (
-        BlockVersion.objects.filter(block_id=version.block_id)
-        if isinstance(version, BlockVersion)
-        else ThemeVersion.objects.filter(brand_id=version.brand_id)
-    )
+    siblings: Any
+    if isinstance(version, BlockVersion):
+        siblings = BlockVersion.objects.filter(block_id=version.block_id)
+    elif isinstance(version, ThemeVersion):
+        siblings = ThemeVersion.objects.filter(brand_id=version.brand_id)
+    else:
+        raise TypeError(f"not shared content: {version!r}")
     previous = (
         siblings.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk).first()
     )
