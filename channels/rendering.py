@@ -28,6 +28,7 @@ from markupsafe import Markup
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ccm.metrics import render_timed
+from channels.letter_formats import envelope_format
 from channels.sms_encoding import SmsInfo, sms_analyse
 
 if TYPE_CHECKING:
@@ -327,6 +328,19 @@ def _shared_for_version(version: TemplateVersion) -> SharedContent:
     return shared_content_for_version(version=version)
 
 
+# "Page x of y" in the letter's language, as a CSS content value.
+_PAGE_LABELS = {
+    "en": '"Page " counter(page) " of " counter(pages)',
+    "de": '"Seite " counter(page) " von " counter(pages)',
+    "fr": '"Page " counter(page) " sur " counter(pages)',
+    "ja": 'counter(page) " / " counter(pages) " ページ"',
+}
+
+
+def _page_label(locale: str) -> str:
+    return _PAGE_LABELS.get(locale.split("-")[0].split("_")[0], _PAGE_LABELS["en"])
+
+
 # THE RENDER FUNCTIONS -----------------------------------------------------------------
 
 
@@ -343,12 +357,14 @@ def render_content(
     letter_date: dt.date | None = None,
     version: TemplateVersion | None = None,
     shared: SharedContent | None = None,
+    envelope: str = "",
 ) -> Rendered:
     """Render one channel's content with ``data``. Raises RenderError.
 
     ``recipient`` fills a letter's address window; ``letter_date`` is the date printed
     on it (the message's date in the pipeline, so that a re-render is identical).
     ``shared`` gives the blocks and theme (by default the brand's latest published ones).
+    ``envelope`` (a ``channels.letter_formats`` key) sets a letter's page and window.
     """
     if channel not in ("email", "sms", "print"):
         raise RenderError(f"unknown channel {channel!r}")
@@ -406,9 +422,15 @@ def render_content(
         return result(text=text, sms=info, warnings=warnings)
     body = _render_field("html", "body_html", body_html, html_context)
     recipient = recipient or Recipient()
+    fmt = envelope_format(envelope)
     html = _layout("letter.html").render(
         body=Markup(body),  # noqa: S704
         recipient=recipient,
+        fmt=fmt,
+        window=fmt.relative(fmt.window),
+        # Six address lines fit any window at this size.
+        address_size=9.5 if fmt.window.height < 40 else 10,
+        page_label=_page_label(locale),
         letter_date=babel_format_date(letter_date or dt.date.today(), format="long", locale=locale),
         **layout_context,
     )
@@ -448,6 +470,7 @@ def render(
         letter_date=letter_date,
         version=version,
         shared=_shared_for_version(version),
+        envelope=version.communication.letter_envelope,
     )
 
 
@@ -478,15 +501,17 @@ class AssetFetcher(URLFetcher):
 
 
 def render_pdf(rendered: Rendered) -> bytes:
-    """The PDF of a rendered letter. Raises RenderError when the letter refers to anything
-    but the platform's own assets (a letter is never printed with a part missing)."""
+    """The PDF/A-3b of a rendered letter, every font embedded. Raises RenderError when the
+    letter refers to anything but the platform's own assets (a letter is never printed
+    with a part missing)."""
     if rendered.channel != "print":
         raise RenderError(f"{rendered.channel} has no PDF")
     document = weasyprint.HTML(
         string=rendered.html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=AssetFetcher()
     )
     try:
-        pdf = document.write_pdf()
+        # PDF/A-3b: self-contained (fonts embedded, colour profile), for the archive.
+        pdf = document.write_pdf(pdf_variant="pdf/a-3b")
     except FatalURLFetchingError as exc:
         raise RenderError(str(exc), field="body_html") from exc
     assert pdf is not None

@@ -1,0 +1,111 @@
+"""Letters: page sizes, the address in the envelope's window, page x of y, PDF/A-3b,
+fonts embedded, Japanese glyphs."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from channels.letter_formats import ENVELOPES
+from channels.rendering import Recipient, render, render_pdf
+from templates_store.models import LetterEnvelope
+from tests.channels.pdf_checks import (
+    assert_fonts_embedded,
+    assert_well_formed,
+    page_sizes,
+    page_texts,
+    text_box,
+)
+from tests.factories.templates_store import SAMPLE, CommunicationFactory, published_version
+
+pytestmark = pytest.mark.django_db
+
+LONG_BODY = "<p>Dear {{ first_name }}, please pay {{ amount }} by {{ due_date }}.</p>" + (
+    "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor "
+    "incididunt ut labore et dolore magna aliqua.</p>" * 40
+)
+ADDRESSES = {
+    "en": Recipient(
+        name="Alex Example",
+        address_lines=("Flat 4", "22 Long Street", "Leeds LS2 9JT", "UNITED KINGDOM"),
+    ),
+    "ja": Recipient(name="山田 太郎 様", address_lines=("〒100-0001", "東京都千代田区千代田1-1")),
+}
+
+
+def _letter(envelope: str, locale: str = "en", body: str = LONG_BODY) -> bytes:
+    communication = CommunicationFactory(letter_envelope=envelope)
+    content = {("print", locale): {"subject": "Reminder", "body_html": body}}
+    version = published_version(communication=communication, content=content)
+    rendered = render(version, "print", locale, SAMPLE, recipient=ADDRESSES[locale])
+    return render_pdf(rendered)
+
+
+def _inside(box, window, tolerance=0.5) -> bool:
+    left, top, right, bottom = box
+    return (
+        left >= window.left - tolerance
+        and right <= window.right + tolerance
+        and top >= window.top - tolerance
+        and bottom <= window.bottom + tolerance
+    )
+
+
+class LetterLayoutTests:
+    @pytest.mark.parametrize(
+        ("envelope", "size"),
+        [
+            (LetterEnvelope.DIN_DL, (210.0, 297.0)),
+            (LetterEnvelope.DIN_C5, (210.0, 297.0)),
+            (LetterEnvelope.US_10, (215.9, 279.4)),
+        ],
+    )
+    def test_the_sender_line_and_address_lie_in_the_window(self, envelope, size):
+        pdf = _letter(envelope)
+        assert_well_formed(pdf)
+        assert set(page_sizes(pdf)) == {size}
+        window = ENVELOPES[envelope].window
+        for text in (
+            "Acme Energy · 1 Power Lane",
+            "Alex Example",
+            "22 Long Street",
+            "UNITED KINGDOM",
+        ):
+            assert _inside(text_box(pdf, text), window), (text, text_box(pdf, text), window)
+        # The sender line is above the address.
+        assert text_box(pdf, "1 Power Lane")[3] <= text_box(pdf, "Alex Example")[1]
+        # The body starts below the window.
+        assert text_box(pdf, "Dear Alex")[1] > window.bottom
+
+    def test_a_japanese_letter_in_a_naga3_window_envelope(self):
+        pdf = _letter(
+            LetterEnvelope.JP_NAGA3, "ja", body="<p>{{ first_name }} 様、お支払いのお願いです。</p>"
+        )
+        assert_well_formed(pdf)
+        window = ENVELOPES["jp_naga3"].window
+        for text in ("〒100-0001", "東京都千代田区千代田1-1", "山田 太郎 様"):
+            assert _inside(text_box(pdf, text), window)
+        assert "お支払いのお願いです" in page_texts(pdf)[0]
+        names = assert_fonts_embedded(pdf)
+        assert any("CJK" in name for name in names), names
+
+    def test_pages_are_numbered_x_of_y_in_the_letters_language(self):
+        pdf = _letter(LetterEnvelope.DIN_DL)
+        texts = page_texts(pdf)
+        assert len(texts) >= 2
+        for number, text in enumerate(texts, start=1):
+            assert f"Page {number} of {len(texts)}" in text
+        japanese = _letter(LetterEnvelope.JP_NAGA3, "ja", body="<p>本文</p>")
+        assert "1 / 1 ページ" in page_texts(japanese)[0]
+
+
+class PdfATests:
+    def test_letters_are_pdf_a_3b_with_an_output_intent(self):
+        pdf = _letter(LetterEnvelope.DIN_DL, body="<p>Short.</p>")
+        reader = PdfReader(io.BytesIO(pdf))
+        assert pdf.startswith(b"%PDF-1.7")
+        xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+        assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+        (intent,) = reader.trailer["/Root"]["/OutputIntents"]
+        assert intent.get_object()["/S"] == "/GTS_PDFA1"
+        assert_well_formed(pdf)
