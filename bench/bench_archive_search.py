@@ -134,9 +134,12 @@ def run(compare: Callable[..., str]) -> str:
         ),
         "words in subject": (
             lambda: {"words": f"bill {rng.randrange(997)} is"},
-            "ccm_archive_words(subject) @@ ccm_archive_words_query(%s) "
+            # By hand: the index for the one rare word, the whole phrase checked in the text.
+            "ccm_archive_words(subject) @@ ccm_archive_words_query(%s, %s) "
             "AND strpos(lower(subject), lower(%s)) > 0",
-            lambda: [f"bill {rng.randrange(997)} is"] * 2,
+            lambda: (lambda w: [w, ["your", "bill", "is", "ready"], w])(
+                f"bill {rng.randrange(997)} is"
+            ),
         ),
         "channel, newest": (lambda: {"channel": "sms"}, "channel = %s", lambda: ["sms"]),
     }

@@ -136,6 +136,83 @@ def _words_filter(qs: QuerySet[ArchiveEntry], words: str) -> QuerySet[ArchiveEnt
     return qs
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _cursor(entry: ArchiveEntry) -> str:
+    micros = (entry.created_at - _EPOCH) // dt.timedelta(microseconds=1)
+    return f"{micros}-{entry.pk}"
+
+
+def _cursor_parse(cursor: str) -> tuple[dt.datetime, int] | None:
+    micros, _, pk = cursor.partition("-")
+    if not (micros.isdigit() and pk.isdigit()):
+        return None
+    return _EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """One page of a search, newest first, with the cursors of the pages either side
+    ("" when there is none) and the number of matches counted up to ``count_limit``."""
+
+    entries: list[ArchiveEntry]
+    older: str
+    newer: str
+    total: int
+    count_limit: int
+
+    def __iter__(self) -> Any:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def more_than_limit(self) -> bool:
+        return self.total > self.count_limit
+
+
+def archive_entry_page(
+    *,
+    entries: QuerySet[ArchiveEntry],
+    older: str = "",
+    newer: str = "",
+    size: int = 50,
+    count_limit: int = 1000,
+) -> ArchivePage:
+    """A page of ``entries`` (newest first) by keyset: the ``size`` entries older than
+    the ``older`` cursor, or newer than the ``newer`` one, or the newest. Each page walks
+    the (created_at, id) index from where the last one stopped, and the count stops at
+    ``count_limit`` + 1, so the thousandth page of a million matches costs what the
+    first does. An unreadable cursor gives the newest page."""
+    total = entries.order_by()[: count_limit + 1].count()
+    if (after := _cursor_parse(newer)) is not None:
+        moment, pk = after
+        rows = list(
+            entries.filter(created_at__gte=moment)
+            .exclude(created_at=moment, id__lte=pk)
+            .order_by("created_at", "id")[: size + 1]
+        )
+        page, more_newer = rows[:size][::-1], len(rows) > size
+        more_older = True
+    else:
+        before = _cursor_parse(older)
+        if before is not None:
+            moment, pk = before
+            entries = entries.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=pk)
+        rows = list(entries.order_by("-created_at", "-id")[: size + 1])
+        page, more_older = rows[:size], len(rows) > size
+        more_newer = before is not None
+    return ArchivePage(
+        entries=page,
+        older=_cursor(page[-1]) if page and more_older else "",
+        newer=_cursor(page[0]) if page and more_newer else "",
+        total=total,
+        count_limit=count_limit,
+    )
+
+
 def archive_entry_get(*, pk: int) -> ArchiveEntry:
     return ArchiveEntry.objects.select_related(
         "communication", "version__approved_by", "version__author", "customer", "message__batch"

@@ -39,6 +39,8 @@ MANAGE_HOLD = "compliance.manage_legalhold"
 PAGE_SIZE = 50
 # One evidence zip holds at most this many entries (it is built in one request).
 EXPORT_LIMIT = 10_000
+# Searches count their matches up to this many (a bounded count stays fast at millions).
+COUNT_LIMIT = 1000
 ARTIFACT_MISSING = gettext_lazy(
     "An artifact is missing from the archive storage, so nothing was exported: "
     "run the integrity check."
@@ -112,12 +114,18 @@ def _search_page(
     customer = None
     if form.is_valid():
         criteria = form.cleaned_data
-        page = Paginator(_search_entries(criteria), PAGE_SIZE).get_page(request.GET.get("page"))
+        cursors = {key: request.GET.get(key, "") for key in ("older", "newer")}
+        page = selectors.archive_entry_page(
+            entries=_search_entries(criteria), size=PAGE_SIZE, count_limit=COUNT_LIMIT, **cursors
+        )
         customer = selectors.customer_by_external_id(external_id=criteria["q"].strip())
         services.access_log_record(
             actor=request.user,
             action=AccessLog.Action.SEARCH,
-            query={**_search_query(criteria), "page": str(page.number)},
+            query={
+                **_search_query(criteria),
+                **{key: value for key, value in cursors.items() if value},
+            },
         )
     return render(
         request,
@@ -127,6 +135,7 @@ def _search_page(
             "page": page,
             "export_form": export_form,
             "export_limit": EXPORT_LIMIT,
+            "count_limit": COUNT_LIMIT,
             "customer": customer,
         },
         status=status,
@@ -379,10 +388,15 @@ def integrity_verify(request: AuthenticatedRequest) -> HttpResponse:
 @requires(VIEW_ENTRY)
 @require_GET
 def seal_export(request: AuthenticatedRequest) -> HttpResponse:
-    """Every seal's public fields as JSON, for a third party to check the chain."""
-    response = HttpResponse(
-        json.dumps(selectors.seals_public(), indent=2), content_type="application/json"
+    """Every seal's public fields as JSON, for a third party to check the chain. The
+    download is recorded like every other export."""
+    seals = selectors.seals_public()
+    services.access_log_record(
+        actor=request.user,
+        action=AccessLog.Action.EXPORT,
+        query={"seals": len(seals["seals"])},
     )
+    response = HttpResponse(json.dumps(seals, indent=2), content_type="application/json")
     filename = f"seals-{timezone.localtime():%Y%m%d-%H%M%S}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

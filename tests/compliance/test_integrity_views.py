@@ -103,9 +103,11 @@ class SealExportTests:
             data={},
         )
         archive_seal(settle_seconds=0)
-        login(client, "auditor")
+        user = login(client, "auditor")
         response = client.get(reverse("compliance:seal_export"))
         assert response.status_code == 200
+        log = AccessLog.objects.get(actor=user)
+        assert (log.action, log.query) == (AccessLog.Action.EXPORT, {"seals": 2})
         assert response["Content-Type"] == "application/json"
         assert response["Content-Disposition"].startswith('attachment; filename="seals-')
         document = json.loads(response.content)

@@ -4,10 +4,11 @@ import pytest
 from django.core.files.storage import storages
 from django.urls import reverse
 
+from compliance import views
 from compliance.models import AccessLog
-from compliance.services import archive_record_create
+from compliance.services import ArchiveRecord, archive_record_create, archive_records_create
 from tests.factories.ccm import UserFactory
-from tests.factories.templates_store import SAMPLE
+from tests.factories.templates_store import SAMPLE, published_version
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,48 @@ class EntryListTests:
         )
         log = AccessLog.objects.get(actor=user)
         assert log.action == AccessLog.Action.SEARCH
-        assert log.query == {"q": "alex.jones@", "page": "1"}
+        assert log.query == {"q": "alex.jones@"}
+
+    def test_pages_follow_the_newest_first_order_by_keyset_and_counts_stop_at_a_limit(
+        self, client, monkeypatch
+    ):
+        version = published_version()
+        entries = archive_records_create(
+            records=[
+                ArchiveRecord(
+                    content=f"text {n}".encode(),
+                    content_type="text/plain",
+                    message=None,
+                    version=version,
+                    channel="sms",
+                    locale="en",
+                    recipient=f"+4477009{n:05d}",
+                    data={},
+                )
+                for n in range(7)
+            ]
+        )
+        # All in one chunk: one created_at, so the id orders them.
+        newest_first = sorted(entries, key=lambda e: (e.created_at, e.pk), reverse=True)
+        monkeypatch.setattr(views, "PAGE_SIZE", 3)
+        user = login(client, "auditor")
+        url = reverse("compliance:entry_list")
+        first = client.get(url).context["page"]
+        assert list(first) == newest_first[:3] and first.newer == "" and first.total == 7
+        second = client.get(url, {"older": first.older}).context["page"]
+        assert list(second) == newest_first[3:6]
+        last = client.get(url, {"older": second.older}).context["page"]
+        assert list(last) == newest_first[6:] and last.older == ""
+        back = client.get(url, {"newer": last.newer}).context["page"]
+        assert list(back) == newest_first[3:6]
+        assert list(client.get(url, {"newer": back.newer}).context["page"]) == newest_first[:3]
+        assert list(client.get(url, {"older": "not-a-cursor"}).context["page"]) == first.entries
+        assert AccessLog.objects.filter(actor=user, query__older=first.older).exists()
+
+        monkeypatch.setattr(views, "COUNT_LIMIT", 5)
+        response = client.get(url)
+        assert response.context["page"].more_than_limit
+        assert "More than 5 communications match." in response.content.decode()
 
     def test_it_filters_by_channel_batch_communication_and_customer(self, client, sent):
         login(client, "compliance_officer")
