@@ -232,6 +232,15 @@ def _archived_content(message: Message) -> bytes | None:
     return artifact_read(entry=entry) if entry is not None else None
 
 
+def _email_connection_open() -> Any:
+    connection = get_connection()
+    try:
+        connection.open()
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP: {exc}", permanent=False) from exc
+    return connection
+
+
 def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
     _ensure_message_id(message)
     email = email_build(
@@ -320,8 +329,7 @@ def messages_send(*, message_ids: list[int]) -> None:
             try:
                 if message.channel == "email":
                     if email_connection is None:
-                        email_connection = get_connection()
-                        email_connection.open()
+                        email_connection = _email_connection_open()
                     _send_email(message, rendered, email_connection)
                 elif message.channel == "sms":
                     if sms_backend is None:

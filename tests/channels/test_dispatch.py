@@ -204,3 +204,17 @@ class ClaimFencingTests:
         assert message.status == "failed"
         assert message.last_error == "gave up after 3 attempts"
         assert mail.outbox == []
+
+
+class SmtpDownTests:
+    def test_an_smtp_server_that_refuses_connections_releases_the_chunk(self):
+        _, ids = _queued_batch(2)
+        with (
+            mock.patch.object(LocmemBackend, "open", side_effect=ConnectionRefusedError(111)),
+            pytest.raises(DeliveryError) as err,
+        ):
+            services.messages_send(message_ids=ids)
+        assert not err.value.permanent
+        for message in Message.objects.filter(id__in=ids):
+            assert message.status == "queued" and message.not_before is not None
+            assert "SMTP" in message.last_error
