@@ -8,9 +8,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # WeasyPrint needs Pango; Japanese letters need Noto CJK; browser tests need Chromium;
 # the Kannel tests a real Kannel with its fake SMSC; PDF checks qpdf and pdffonts.
 SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
-SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kannel-extras qpdf poppler-utils
+# docker-compose checks deploy/compose.yaml (no container engine needed).
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kannel-extras qpdf poppler-utils docker-compose
 
-.PHONY: run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean
+.PHONY: deploy-check run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,3 +66,8 @@ vendor:
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+# The container image definition (hadolint), the compose file (docker-compose config),
+# the Procfile (honcho check), systemd units and .env.example against the settings.
+deploy-check: install
+	$(BIN)/python -m pytest tests/deploy -q -p no:cacheprovider

@@ -19,3 +19,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# OPERATIONS ---------------------------------------------------------------------------
+# Load balancers and Prometheus reach these over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# One JSON object a line for the log collector (CCM_LOG_FORMAT=plain for a terminal).
+CCM_LOG_FORMAT = env_str("CCM_LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = CCM_LOG_FORMAT  # type: ignore[index]  # noqa: F405

