@@ -10,6 +10,8 @@ from playwright.sync_api import Page, expect
 
 from templates_store import services
 from templates_store.models import TemplateVersion
+from tests.e2e.editor import code_editor as editor
+from tests.e2e.editor import replace_text, type_at_end
 from tests.e2e.session import log_in, screenshot
 from tests.factories.ccm import UserFactory
 from tests.factories.templates_store import SAMPLE, BrandFactory, add_variants
@@ -47,17 +49,6 @@ def draft_version(live_server) -> TemplateVersion:
         version=version, sample_data={**SAMPLE, "account": {"number": "AC-1234"}}
     )
     return add_variants(version)
-
-
-def editor(page: Page, name: str):
-    return page.locator(f".CodeMirror[data-editor-for='{name}']")
-
-
-def type_at_end(page: Page, name: str, text: str) -> None:
-    """Click into the code editor of field ``name`` and type ``text`` after its content."""
-    editor(page, name).locator(".CodeMirror-lines").click()
-    page.keyboard.press("Control+End")
-    page.keyboard.type(text)
 
 
 def open_editor(page: Page, version: TemplateVersion) -> None:
@@ -122,6 +113,15 @@ class EditorBrowserTests:
         page.keyboard.press("Backspace")
         expect(body.locator(".editor-error-marker")).to_have_count(0)
         expect(page.locator("#preview-email .render-error")).to_have_count(0)
+
+        # The sample data is an editor too: the preview follows it.
+        replace_text(
+            page,
+            "sample_data",
+            '{"first_name": "Kenji", "amount": 99, "due_date": "2026-12-01",'
+            ' "account": {"number": "AC-1234"}}',
+        )
+        expect(page.locator("#preview-sms .bubble")).to_contain_text("Kenji")
 
         # The palette lists nested schema paths and inserts at the SMS editor's cursor.
         type_at_end(page, "sms-body_text", " Account: ")
