@@ -1,6 +1,7 @@
 """Pages for communication designers and approvers: catalogue, editor with live preview,
-test sends, review with diff, approval and publishing. Logic lives in services, selectors,
-previews and diffs; the views only check permissions, parse forms and pick templates."""
+test sends, review with diff and approval (publishing is in publishing_views.py). Logic
+lives in services, selectors, previews and diffs; the views only check permissions, parse
+forms and pick templates."""
 
 import json
 import time
@@ -650,16 +651,3 @@ def version_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             request, _("Version %(number)s sent back to draft.") % {"number": version.number}
         )
     return redirect(_review_url(version))
-
-
-@require_POST
-@requires(PUBLISH_VERSION)
-def version_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
-    try:
-        services.version_publish(version=version, actor=request.user)
-    except ValidationError as exc:
-        _error_messages(request, exc)
-        return redirect(_review_url(version))
-    messages.success(request, _("Version %(number)s published.") % {"number": version.number})
-    return redirect("templates_store:communication_detail", pk=version.communication_id)
