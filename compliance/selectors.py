@@ -23,6 +23,14 @@ from customers.models import Customer
 from templates_store.models import ReviewEvent
 
 
+def _with_related(entries: QuerySet[ArchiveEntry]) -> QuerySet[ArchiveEntry]:
+    # Customers and messages come in a second query each: joined, a page of 50 entries
+    # could make the planner hash-join a whole table before it applies the LIMIT.
+    return entries.select_related("communication", "version").prefetch_related(
+        "customer", "message"
+    )
+
+
 def archive_entry_search(
     *,
     query: str = "",
@@ -41,11 +49,7 @@ def archive_entry_search(
     ``status`` the message's delivery status. Every condition has an index on PostgreSQL
     (see migrations compliance 0005 and 0007), so searches stay fast at millions of entries.
     """
-    # Customers and messages come in a second query each: joined, a page of 50 entries
-    # could make the planner hash-join a whole table before it applies the LIMIT.
-    qs = ArchiveEntry.objects.select_related("communication", "version").prefetch_related(
-        "customer", "message"
-    )
+    qs = _with_related(ArchiveEntry.objects.all())
     if query:
         # Resolved first: an OR across a join would defeat the indexes.
         customer_ids = list(Customer.objects.filter(external_id=query).values_list("id", flat=True))
@@ -185,25 +189,36 @@ def archive_entry_page(
     the ``older`` cursor, or newer than the ``newer`` one, or the newest. Each page walks
     the (created_at, id) index from where the last one stopped, and the count stops at
     ``count_limit`` + 1, so the thousandth page of a million matches costs what the
-    first does. An unreadable cursor gives the newest page."""
-    total = entries.order_by()[: count_limit + 1].count()
+    first does. An unreadable cursor gives the newest page.
+
+    The search itself reads only ids (the newest page reads up to ``count_limit`` + 1 of
+    them, which is also its count); the page's rows are then fetched by primary key.
+    """
+    keys = entries.order_by("-created_at", "-id").values_list("pk", flat=True)
+    total = -1
     if (after := _cursor_parse(newer)) is not None:
         moment, pk = after
-        rows = list(
+        newer_ids = list(
             entries.filter(created_at__gte=moment)
             .exclude(created_at=moment, id__lte=pk)
-            .order_by("created_at", "id")[: size + 1]
+            .order_by("created_at", "id")
+            .values_list("pk", flat=True)[: size + 1]
         )
-        page, more_newer = rows[:size][::-1], len(rows) > size
-        more_older = True
+        ids, more_newer, more_older = newer_ids[:size][::-1], len(newer_ids) > size, True
+    elif (before := _cursor_parse(older)) is not None:
+        moment, pk = before
+        older_ids = list(
+            keys.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=pk)[: size + 1]
+        )
+        ids, more_older, more_newer = older_ids[:size], len(older_ids) > size, True
     else:
-        before = _cursor_parse(older)
-        if before is not None:
-            moment, pk = before
-            entries = entries.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=pk)
-        rows = list(entries.order_by("-created_at", "-id")[: size + 1])
-        page, more_older = rows[:size], len(rows) > size
-        more_newer = before is not None
+        newest_ids = list(keys[: max(size, count_limit) + 1])
+        ids, more_older, more_newer = newest_ids[:size], len(newest_ids) > size, False
+        total = len(newest_ids)
+    if total < 0:
+        total = keys[: count_limit + 1].count()
+    rows = _with_related(ArchiveEntry.objects.filter(pk__in=ids)).in_bulk()
+    page = [rows[pk] for pk in ids if pk in rows]
     return ArchivePage(
         entries=page,
         older=_cursor(page[-1]) if page and more_older else "",
