@@ -80,7 +80,10 @@ def theme_version_published(*, brand: Brand) -> ThemeVersion | None:
 
 
 def shared_content_latest(*, brand: Brand) -> SharedContent:
-    """The brand's published blocks and theme: what a draft previews with."""
+    """The brand's published blocks and theme: what a draft previews with (an unsaved
+    brand has none: its own colours apply)."""
+    if brand.pk is None:
+        return SharedContent(blocks={}, theme=theme_of(version=None, brand=brand))
     return SharedContent(
         blocks={v.block.key: _block_source(v) for v in block_versions_published(brand=brand)},
         theme=theme_of(version=theme_version_published(brand=brand), brand=brand),

@@ -478,6 +478,105 @@ Kind regards,
     },
 }
 
+# SHARED CONTENT -----------------------------------------------------------------------
+# Blocks and the brand theme, published before the communications that insert them.
+
+THEME: dict[str, str] = {
+    "primary_color": "#0b5d4b",
+    "accent_color": "#c77700",
+    "text_color": "#1f2933",
+    "background_color": "#eef2f1",
+    "font_family": "'Noto Sans', 'Noto Sans CJK JP', sans-serif",
+    "heading_font_family": "'Noto Sans', 'Noto Sans CJK JP', sans-serif",
+    "logo_alt": "Northwind Energy",
+}
+
+_HEADER_STYLE = 'style="margin:0 0 16px;font-size:12px;letter-spacing:.04em;color:{{ theme.accent_color|css }};"'
+_SMALL = 'style="font-size:12px;color:#52606d;"'
+
+# key -> (name, kind, {(channel, locale): body})
+BLOCKS: dict[str, tuple[str, str, dict[tuple[str, str], str]]] = {
+    "header": (
+        "Account services header",
+        "header",
+        {
+            ("email", "en"): f"<p {_HEADER_STYLE}>ACCOUNT SERVICES · {{{{ brand.name }}}}</p>",
+            ("email", "ja"): f"<p {_HEADER_STYLE}>{{{{ brand.name }}}} お客様サービス</p>",
+            ("print", "en"): f"<p {_HEADER_STYLE}>Account services</p>",
+            ("print", "ja"): f"<p {_HEADER_STYLE}>お客様サービス</p>",
+        },
+    ),
+    "footer": (
+        "Contact footer",
+        "footer",
+        {
+            (
+                "email",
+                "en",
+            ): f'<p {_SMALL}>Questions? Call us free on 0800 000 0000 (Monday to Friday, 8am to 6pm) or visit <a href="https://nwe.example/help">nwe.example/help</a>.</p>',
+            (
+                "email",
+                "ja",
+            ): f'<p {_SMALL}>ご不明な点は、フリーダイヤル 0120-000-000（平日9時〜18時）または <a href="https://nwe.example/help">nwe.example/help</a> までお問い合わせください。</p>',
+            (
+                "print",
+                "en",
+            ): f"<p {_SMALL}>Questions? Call us free on 0800 000 0000 (Monday to Friday, 8am to 6pm) or visit nwe.example/help.</p>",
+            (
+                "print",
+                "ja",
+            ): f"<p {_SMALL}>ご不明な点は、フリーダイヤル 0120-000-000（平日9時〜18時）までお問い合わせください。</p>",
+        },
+    ),
+    "legal": (
+        "Regulatory notice",
+        "legal",
+        {
+            (
+                "email",
+                "en",
+            ): f"<p {_SMALL}>Northwind Energy Ltd is licensed by Ofgem to supply gas and electricity. If we cannot resolve a complaint within eight weeks, you may refer it to the Energy Ombudsman free of charge.</p>",
+            (
+                "email",
+                "ja",
+            ): f"<p {_SMALL}>Northwind Energy Ltd は Ofgem の認可を受けたガス・電気の小売事業者です。8週間以内に苦情を解決できない場合は、エネルギー・オンブズマンに無料で申し立てることができます。</p>",
+            (
+                "print",
+                "en",
+            ): f"<p {_SMALL}>Northwind Energy Ltd is licensed by Ofgem to supply gas and electricity. If we cannot resolve a complaint within eight weeks, you may refer it to the Energy Ombudsman free of charge.</p>",
+            (
+                "print",
+                "ja",
+            ): f"<p {_SMALL}>Northwind Energy Ltd は Ofgem の認可を受けたガス・電気の小売事業者です。8週間以内に苦情を解決できない場合は、エネルギー・オンブズマンに無料で申し立てることができます。</p>",
+        },
+    ),
+}
+
+
+def with_blocks(
+    variants: dict[tuple[str, str], dict[str, str]], *, letters: bool = True
+) -> dict[tuple[str, str], dict[str, str]]:
+    """The variants with the brand's header, contact footer and regulatory notice inserted
+    in email bodies (and the footer and notice in written text parts), and the notice at
+    the end of letters."""
+    out = {}
+    for (channel, locale), fields in variants.items():
+        fields = dict(fields)
+        if channel == "email" and fields.get("body_html"):
+            fields["body_html"] = (
+                '{{ block("header") }}\n'
+                + fields["body_html"]
+                + '\n{{ block("footer") }}\n{{ block("legal") }}'
+            )
+        if channel == "print" and letters and fields.get("body_html"):
+            # Letters keep their length: the regulatory notice only.
+            fields["body_html"] += '\n{{ block("legal") }}'
+        if channel == "email" and fields.get("body_text", "").strip():
+            fields["body_text"] += '\n\n{{ block("footer") }}\n\n{{ block("legal") }}'
+        out[(channel, locale)] = fields
+    return out
+
+
 COMMUNICATIONS: list[dict[str, Any]] = [
     {
         "key": "payment-reminder",
@@ -487,7 +586,7 @@ COMMUNICATIONS: list[dict[str, Any]] = [
         "purpose": "request_payment",
         "owner_team": "Customer Accounts",
         "data_schema": PAYMENT_SCHEMA,
-        "variants": PAYMENT_VARIANTS,
+        "variants": with_blocks(PAYMENT_VARIANTS),
     },
     {
         "key": "annual-statement",
@@ -497,7 +596,7 @@ COMMUNICATIONS: list[dict[str, Any]] = [
         "purpose": "regulatory_notice",
         "owner_team": "Billing Compliance",
         "data_schema": STATEMENT_SCHEMA,
-        "variants": STATEMENT_VARIANTS,
+        "variants": with_blocks(STATEMENT_VARIANTS),
     },
     {
         "key": "appointment-reminder",
@@ -507,7 +606,7 @@ COMMUNICATIONS: list[dict[str, Any]] = [
         "purpose": "notify",
         "owner_team": "Field Services",
         "data_schema": APPOINTMENT_SCHEMA,
-        "variants": APPOINTMENT_VARIANTS,
+        "variants": with_blocks(APPOINTMENT_VARIANTS),
     },
 ]
 

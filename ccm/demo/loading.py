@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from ccm.demo import content
+from ccm.demo import content, shared_content
 from ccm.demo.customers import DemoCustomer, demo_customers
 from ccm.roles import ROLE_PERMISSIONS, roles_sync
 from channels.models import Batch
@@ -56,6 +56,9 @@ def demo_load(*, customer_count: int = CUSTOMER_COUNT, batch_size: int = BATCH_S
     with transaction.atomic():
         users = _users()
         brand = _brand()
+        shared_content.demo_shared_content_load(
+            brand=brand, designer=users["designer"], approver=users["approver"]
+        )
         communications = [
             _communication(
                 spec, brand=brand, author=users["designer"], approver=users["approver"], today=today
