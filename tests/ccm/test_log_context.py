@@ -76,3 +76,20 @@ class LogContextTests:
     def test_an_unknown_field_is_refused_by_name(self):
         with pytest.raises(ValueError, match="customer_email"):
             log_context_bind(customer_email="a@example.com")
+
+
+class LogFormatSettingTests:
+    def test_an_unknown_log_format_stops_the_start_naming_the_variable(self):
+        import os
+        import subprocess
+        import sys
+
+        result = subprocess.run(
+            [sys.executable, "-c", "import ccm.settings.base"],
+            env={**os.environ, "CCM_LOG_FORMAT": "xml"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        assert "CCM_LOG_FORMAT='xml': use plain or json." in result.stderr

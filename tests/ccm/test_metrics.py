@@ -1,4 +1,6 @@
 import logging
+import socket
+import urllib.request
 from datetime import timedelta
 from unittest import mock
 
@@ -14,6 +16,12 @@ from tests.factories.templates_store import SAMPLE, published_version
 
 pytestmark = pytest.mark.django_db
 TOKEN = "metrics-token-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -146,3 +154,34 @@ class MultiprocessTests:
         samples = _samples(metrics.metrics_text().decode())
         assert samples[("ccm_test_events_total", (("kind", "a"),))] == 6
         assert ("ccm_archive_unsealed_entries", ()) in samples
+
+
+class WorkerMetricsTests:
+    def test_a_worker_serves_its_hosts_samples_on_the_configured_port(self, settings):
+        port = _free_port()
+        settings.CCM_WORKER_METRICS_PORT = port
+        settings.CCM_WORKER_METRICS_ADDRESS = "127.0.0.1"
+        metrics.RENDER_SECONDS.labels(channel="email").observe(0.01)
+        servers = []
+        real_start = metrics.start_http_server
+
+        def start(*args, **kwargs):
+            servers.append(real_start(*args, **kwargs))
+            return servers[-1]
+
+        with mock.patch.object(metrics, "start_http_server", start):
+            metrics.worker_metrics_serve(sender=None)
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+                body = answer.read().decode()
+        finally:
+            for server, _thread in servers:
+                server.shutdown()
+        assert 'ccm_render_seconds_count{channel="email"}' in body
+        assert "ccm_messages" not in body  # the database gauges are the web's job
+
+    def test_without_a_port_no_server_starts(self, settings):
+        settings.CCM_WORKER_METRICS_PORT = 0
+        with mock.patch.object(metrics, "start_http_server") as start:
+            metrics.worker_metrics_serve(sender=None)
+        start.assert_not_called()
