@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 
 from ccm.models import ApiToken
+
+# The admin has no login of its own: people log in through the platform's login, which
+# asks approvers, compliance officers and superusers for their second factor.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 
 @admin.register(ApiToken)

@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "anymail",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ccm",
     "customers",
     "templates_store",
@@ -52,9 +55,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ccm.csp.HtmlCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a lockout raised during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ccm.urls"
@@ -95,6 +102,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes counts failed logins per username and address and locks that pair out.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CCM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("CCM_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address is REMOTE_ADDR: a client cannot pick it with X-Forwarded-For (production
+# trusts that header from its own proxies).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Approvers and compliance officers log in with a TOTP code too (ccm/two_factor.py).
+OTP_TOTP_ISSUER = env_str("CCM_OTP_ISSUER", "CCM")
+# Content-Security-Policy (django-csp): scripts only from our static files, no inline
+# script or eval; styles may be inline (email previews carry inlined CSS).
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -170,13 +211,13 @@ CCM_API_RATE_LIMIT = env_str("CCM_API_RATE_LIMIT", "600/min")
 # Body sizes: JSON bodies are parsed in memory; CSV / JSON Lines batches are spooled to disk.
 CCM_API_MAX_JSON_BYTES = env_int("CCM_API_MAX_JSON_BYTES", 10 * 1024 * 1024)
 CCM_API_MAX_STREAMED_BYTES = env_int("CCM_API_MAX_STREAMED_BYTES", 1024 * 1024 * 1024)
-# Forms and request.body (https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size);
-# an uploaded file on the upload page goes to disk and is limited by CCM_UPLOAD_MAX_BYTES.
+# Forms and request.body; an uploaded file goes to disk and is limited by CCM_UPLOAD_MAX_BYTES.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-DATA_UPLOAD_MAX_NUMBER_FILES = 1
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
 CCM_UPLOAD_MAX_BYTES = env_int("CCM_UPLOAD_MAX_BYTES", 512 * 1024 * 1024)
-# Shared by every web process (API rate counts); https://docs.djangoproject.com/en/5.2/topics/cache/
+# Shared by every web process (API rate counts). https://docs.djangoproject.com/en/5.2/topics/cache/
 CACHES: dict[str, dict[str, Any]] = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.django_db
 # shared secret (tests/channels/test_provider_events.py proves they refuse a wrong one).
 # Survey answers carry a signed token (tests/insight/test_surveys.py refuses forged ones).
 PUBLIC = {"login", "logout", "set_language", "sms-dlr", "survey:answer", "healthz", "readyz"}
+# The second login step answers only a session that has just passed the password step
+# (tests/ccm/test_two_factor.py).
+PUBLIC |= {"login_verify", "login_enrol"}
 PUBLIC_PREFIXES = ("admin/", "anymail/")
 # Needs only a login (no data shown).
 LOGIN_ONLY = {"home", "schema", "api-docs", "api-redoc", "mailbox:list", "mailbox:detail"}
