@@ -29,6 +29,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ccm.metrics import render_timed
 from channels.letter_formats import envelope_format
+from channels.sandbox import BudgetedSandbox, render_within_budget
 from channels.sms_encoding import SmsInfo, sms_analyse
 
 if TYPE_CHECKING:
@@ -198,7 +199,8 @@ def _filter_css(value: Any) -> Markup:
 
 
 def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    # The immutable sandbox with a budget per render (channels/sandbox.py).
+    env = BudgetedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         loader=jinja2.FileSystemLoader(LAYOUTS_DIR),
@@ -225,7 +227,7 @@ def _compile(env_kind: str, source: str) -> jinja2.Template:
 
 def _render_field(env_kind: str, field_name: str, source: str, context: Mapping[str, Any]) -> str:
     try:
-        return _compile(env_kind, source).render(context)
+        return render_within_budget(_compile(env_kind, source), context)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(exc.message or "syntax error", field=field_name, line=exc.lineno) from exc
     except jinja2.UndefinedError as exc:
