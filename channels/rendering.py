@@ -8,6 +8,7 @@ missing from the data is an error, never a blank in a regulatory letter.
 from __future__ import annotations
 
 import datetime as dt
+import html as html_module
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -263,7 +264,8 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 def html_to_text(html: str) -> str:
     """A readable plain-text alternative for an HTML body without a written one."""
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</h[1-6]>|</li>|</tr>", "\n", html)
-    text = strip_tags(text)
+    # Entities become the characters they stand for: the text part is text, not HTML.
+    text = html_module.unescape(strip_tags(text))
     lines = [_WHITESPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
@@ -490,15 +492,20 @@ class AssetFetcher(URLFetcher):
 
     def __init__(self) -> None:
         super().__init__(timeout=5, allowed_protocols={"data", "file"}, allow_redirects=False)
+        # What was refused, also where WeasyPrint only logs a failed fetch (an image
+        # inside an SVG): render_pdf fails on any of it.
+        self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> Any:
         scheme = url.split(":", 1)[0].lower()
         if scheme == "file":
             path = Path(unquote(urlsplit(url).path)).resolve()
             if not path.is_relative_to(ASSETS_DIR.resolve()):
-                raise FatalURLFetchingError(f"not a platform asset: {url[:200]}")
+                self.refused.append(f"not a platform asset: {url[:200]}")
+                raise FatalURLFetchingError(self.refused[-1])
         elif scheme != "data":
-            raise FatalURLFetchingError(f"external resources are not allowed: {url[:200]}")
+            self.refused.append(f"external resources are not allowed: {url[:200]}")
+            raise FatalURLFetchingError(self.refused[-1])
         return super().fetch(url, headers)
 
 
@@ -508,13 +515,16 @@ def render_pdf(rendered: Rendered) -> bytes:
     with a part missing)."""
     if rendered.channel != "print":
         raise RenderError(f"{rendered.channel} has no PDF")
+    fetcher = AssetFetcher()
     document = weasyprint.HTML(
-        string=rendered.html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=AssetFetcher()
+        string=rendered.html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=fetcher
     )
     try:
         # PDF/A-3b: self-contained (fonts embedded, colour profile), for the archive.
         pdf = document.write_pdf(pdf_variant="pdf/a-3b")
     except FatalURLFetchingError as exc:
         raise RenderError(str(exc), field="body_html") from exc
+    if fetcher.refused:
+        raise RenderError(fetcher.refused[0], field="body_html")
     assert pdf is not None
     return pdf

@@ -5,6 +5,7 @@ once built, so that what is archived is byte for byte what the SMTP server recei
 """
 
 from email import message_from_bytes
+from email.headerregistry import Address
 from email.message import Message
 from email.utils import formatdate
 from typing import Any
@@ -56,8 +57,13 @@ def email_build(
     message_id: str,
     extra_headers: dict[str, str] | None = None,
 ) -> FrozenEmail:
-    """Build the email for ``rendered`` with a fixed Message-ID and Date."""
-    recipient = f"{to_name} <{to}>" if to_name else to
+    """Build the email for ``rendered`` with a fixed Message-ID and Date.
+
+    The recipient's name comes from data: it is put on one line and quoted as a display
+    name, so commas, angle brackets or line breaks in it can add no address or header.
+    """
+    name = " ".join(to_name.split())
+    recipient = str(Address(display_name=name, addr_spec=to)) if name else to
     headers = {
         "Message-ID": message_id,
         "Date": formatdate(localtime=False),
