@@ -19,9 +19,8 @@ DEFAULT = "celery"
 EMAIL = "email"
 SMS = "sms"
 PRINT = "print"
-# The order matters: a worker taking several queues on Redis empties them in this order
-# (queue_order_strategy "priority"): real-time messages first, then the short jobs that
-# split batches and sweep, then the batch chunks.
+# A worker taking several queues takes them in turn: a real-time message waits for a free
+# worker process, never behind the backlog of a batch.
 QUEUES = (REALTIME, DEFAULT, EMAIL, SMS, PRINT)
 
 _MESSAGES_SEND = "channels.tasks.messages_send"

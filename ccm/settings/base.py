@@ -10,7 +10,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from ccm.env import env_bool, env_int, env_list, env_str
 
@@ -269,14 +269,14 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queues (channels/queues.py): real-time messages, the short jobs (batch splitting, sweeps,
-# periodic tasks), then batch chunks per channel; print renders PDFs (CPU-bound). A worker
-# takes the queues given with -Q (deploy/Procfile), or all of them; on Redis it empties
-# them in this order.
+# periodic tasks), batch chunks per channel; print renders PDFs (CPU-bound). A worker takes
+# the queues given with --queues (deploy/Procfile), or all of them, in turn.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = [Queue(name) for name in ("realtime", "celery", "email", "sms", "print")]
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in ("realtime", "celery", "email", "sms", "print")
+]
 CELERY_TASK_ROUTES = ["channels.queues.task_route"]
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
 # Workers log through LOGGING below (JSON with the task's ids), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -64,3 +64,10 @@ class TaskRouteTests:
         assert list(celery_app.amqp.queues) == list(queues.QUEUES)
         route = celery_app.amqp.router.route({}, "channels.tasks.batch_dispatch", (1,), {})
         assert route["queue"].name == "celery"
+
+
+class QueueDeclarationTests:
+    def test_each_queue_has_its_own_exchange_and_routing_key(self):
+        # Shared bindings would copy a task into every queue on an AMQP broker.
+        bindings = [(q.exchange.name, q.routing_key) for q in celery_app.amqp.queues.values()]
+        assert bindings == [(name, name) for name in queues.QUEUES]
