@@ -34,3 +34,25 @@ class SentryScrubbingTests:
     def test_breadcrumbs_are_scrubbed(self):
         crumb = {"message": "SELECT ... WHERE email = 'a@b.example'", "category": "query"}
         assert before_breadcrumb(crumb, {})["message"] == "SELECT ... WHERE email = '[email]'"
+
+
+class SentryInitTests:
+    def test_it_reports_without_personal_data_and_through_the_scrubber(self):
+        import sentry_sdk
+
+        from ccm import sentry
+
+        try:
+            sentry.sentry_init(
+                dsn="https://public@sentry.example.invalid/1",
+                environment="staging",
+                release="",
+                traces_sample_rate=0.0,
+            )
+            options = sentry_sdk.get_client().options
+            assert options["send_default_pii"] is False
+            assert options["before_send"] is sentry.before_send
+            assert options["before_breadcrumb"] is sentry.before_breadcrumb
+            assert options["environment"] == "staging"
+        finally:
+            sentry_sdk.init(dsn=None)
