@@ -156,7 +156,8 @@ class DeliveryEvent(models.Model):
 
 
 class PrintFile(models.Model):
-    """One merged PDF of a batch's letters plus its manifest, for the print vendor."""
+    """One merged PDF of letters of a run that share an envelope and a sheet count, plus its
+    manifest, for the print vendor."""
 
     # Null for the print run of real-time (batch-less) letters.
     batch = models.ForeignKey(
@@ -167,6 +168,11 @@ class PrintFile(models.Model):
     manifest_name = models.CharField(max_length=500)
     letter_count = models.PositiveIntegerField()
     page_count = models.PositiveIntegerField()
+    # One envelope and one sheet count per print file: the inserter runs one setting.
+    envelope = models.CharField(max_length=20, blank=True)
+    sheets_per_letter = models.PositiveSmallIntegerField(default=0)
+    sheet_count = models.PositiveIntegerField(default=0)
+    duplex = models.BooleanField(default=False)
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set by print_files_build on the instance it returns: the letters it contains.

@@ -256,12 +256,12 @@ def batch_finalize(*, batch_id: int) -> bool:
     if not claimed:
         return False
     batch = Batch.objects.get(pk=batch_id)
-    print_file = print_files_build(batch=batch)
+    print_files = print_files_build(batch=batch)
     Batch.objects.filter(pk=batch_id).update(
         status=Batch.Status.COMPLETED, finished_at=timezone.now()
     )
     batch.refresh_from_db()
-    if print_file is not None:
+    for print_file in print_files:
         callbacks_for_messages(message_ids=print_file.message_ids)
     callbacks_for_messages(
         message_ids=Message.objects.filter(

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.django_db
 
 class BatchPipelineTests:
     def test_it_delivers_each_row_on_its_preferred_channel_and_archives_it(
-        self, django_capture_on_commit_callbacks
+        self, django_capture_on_commit_callbacks, settings
     ):
+        # Printed on one side: the one-page letter is the print file's one page.
+        settings.CCM_PRINT_DUPLEX = False
         version = published_version()
         by_email = CustomerFactory(channel_preference=["email"])
         by_sms = CustomerFactory(channel_preference=["sms"], locale="ja")

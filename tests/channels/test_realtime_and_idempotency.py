@@ -75,7 +75,7 @@ class RealtimeMessageTests:
                     format="json",
                 )
         assert set(Message.objects.values_list("status", flat=True)) == {"awaiting_print"}
-        print_file = print_files_build(batch=None)
+        (print_file,) = print_files_build(batch=None)
         assert print_file.letter_count == 2 and len(print_outbox.outbox) == 1
         assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
 
