@@ -188,6 +188,39 @@ if env_str("CCM_ARCHIVE_S3_BUCKET", ""):
         },
     }
 
+if env_str("CCM_PRINT_S3_BUCKET", ""):
+    # Print files to an S3 bucket the print vendor reads.
+    # https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+    STORAGES["print"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("CCM_PRINT_S3_BUCKET"),
+            "location": env_str("CCM_PRINT_S3_PREFIX", ""),
+            "region_name": env_str("CCM_PRINT_S3_REGION", "") or None,
+            "endpoint_url": env_str("CCM_PRINT_S3_ENDPOINT_URL", "") or None,
+            "file_overwrite": False,
+        },
+    }
+elif env_str("CCM_PRINT_SFTP_HOST", ""):
+    # Print files to the print vendor's SFTP server (key authentication; the host key
+    # must be in CCM_PRINT_SFTP_KNOWN_HOSTS).
+    # https://django-storages.readthedocs.io/en/latest/backends/sftp.html
+    STORAGES["print"] = {
+        "BACKEND": "storages.backends.sftpstorage.SFTPStorage",
+        "OPTIONS": {
+            "host": env_str("CCM_PRINT_SFTP_HOST"),
+            "root_path": env_str("CCM_PRINT_SFTP_ROOT", ""),
+            "params": {
+                "port": env_int("CCM_PRINT_SFTP_PORT", 22),
+                "username": env_str("CCM_PRINT_SFTP_USER"),
+                "key_filename": env_str("CCM_PRINT_SFTP_KEY_FILE"),
+                "timeout": 30,
+            },
+            "known_host_file": env_str("CCM_PRINT_SFTP_KNOWN_HOSTS", "") or None,
+            "interactive": False,
+        },
+    }
+
 # REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -371,6 +404,9 @@ CCM_INSIGHT_PRICES = {
 }
 # Letters are printed on both sides of the sheet (sheets = pages / 2, rounded up).
 CCM_PRINT_DUPLEX = env_bool("CCM_PRINT_DUPLEX", True)
+# Print files: duplex adds a blank back page after a letter with an odd page count; a 2D
+# code on each sheet for the inserting machine: "qr", or "" for none (docs/channels.md).
+CCM_PRINT_BARCODE = env_str("CCM_PRINT_BARCODE", "")
 
 # OPERATIONS ---------------------------------------------------------------------------
 # /metrics answers a request with "Authorization: Bearer <CCM_METRICS_TOKEN>" or from an
