@@ -26,7 +26,7 @@ from channels.exceptions import DeliveryError
 from channels.rendering import RenderError
 from channels.services import version_test_send as channels_version_test_send
 from templates_store import diffs, previews, selectors, services
-from templates_store.diagnostics import content_diagnostics
+from templates_store.diagnostics import SYNTAX, Diagnostic, content_diagnostics
 from templates_store.forms import (
     VARIANT_FORMS,
     CommunicationForm,
@@ -225,14 +225,36 @@ DIAGNOSTICS_EVENT = "ccm:diagnostics"
 TEMPLATE_FIELDS = ("subject", "body_html", "body_text")
 
 
+def _sample_data_diagnostics(form: SampleDataForm) -> list[dict[str, Any]]:
+    """The sample data's problems, with the line of a JSON syntax error."""
+    if not form.is_bound or form.is_valid():
+        return []
+    return [
+        Diagnostic(
+            channel="",
+            field="sample_data",
+            line=(error.params or {}).get("line"),
+            kind=SYNTAX if error.code == "invalid_json" else "data",
+            message=" ".join(error.messages),
+        ).as_dict()
+        for error in form.errors.as_data().get("sample_data", [])
+    ]
+
+
 def _diagnostics_payload(
-    version: TemplateVersion, contents: dict[str, dict[str, str]], errors: dict[str, Any]
+    version: TemplateVersion,
+    contents: dict[str, dict[str, str]],
+    errors: dict[str, Any],
+    sample_form: SampleDataForm | None = None,
 ) -> dict[str, Any]:
     """What the editor marks inline, per channel: ``contents`` maps each channel to its
-    fields' source, ``errors`` each channel to its preview's render error (or None)."""
+    fields' source, ``errors`` each channel to its preview's render error (or None); with
+    ``sample_form``, the sample data's problems too (under ``fields``)."""
     schema = version.communication.data_schema or {}
     blocks = {b.key for b in palette_blocks(brand=version.communication.brand)}
+    fields = {} if sample_form is None else {"sample_data": _sample_data_diagnostics(sample_form)}
     return {
+        "fields": fields,
         "channels": {
             channel: [
                 d.as_dict()
@@ -245,7 +267,7 @@ def _diagnostics_payload(
                 )
             ]
             for channel, fields in contents.items()
-        }
+        },
     }
 
 
@@ -275,6 +297,7 @@ def _version_page(
                 for channel, form in variant_forms.items()
             },
             {} if sample_form.is_bound else errors,
+            sample_form,
         )
         for channel, label in Channel.choices:
             form = variant_forms[channel]
@@ -458,7 +481,10 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
     # The editor marks these errors on their lines (an htmx event; ASCII-only JSON, as
     # headers must be).
     payload = _diagnostics_payload(
-        version, contents, {p.channel: p.error for p in channel_previews if p.error is not None}
+        version,
+        contents,
+        {p.channel: p.error for p in channel_previews if p.error is not None},
+        sample_form,
     )
     response["HX-Trigger"] = json.dumps({DIAGNOSTICS_EVENT: payload})
     return response

@@ -114,7 +114,12 @@ class EditorBrowserTests:
         expect(body.locator(".editor-error-marker")).to_have_count(0)
         expect(page.locator("#preview-email .render-error")).to_have_count(0)
 
-        # The sample data is an editor too: the preview follows it.
+        # The sample data is an editor too: a JSON error is marked on its line, and the
+        # preview follows it.
+        type_at_end(page, "sample_data", "\n,")
+        sample = editor(page, "sample_data")
+        expect(sample.locator(".editor-error-marker")).to_have_count(1)
+        expect(sample.locator(".editor-error-widget")).to_contain_text("Not valid JSON")
         replace_text(
             page,
             "sample_data",
@@ -122,6 +127,7 @@ class EditorBrowserTests:
             ' "account": {"number": "AC-1234"}}',
         )
         expect(page.locator("#preview-sms .bubble")).to_contain_text("Kenji")
+        expect(sample.locator(".editor-error-marker")).to_have_count(0)
 
         # The palette lists nested schema paths and inserts at the SMS editor's cursor.
         type_at_end(page, "sms-body_text", " Account: ")

@@ -165,10 +165,23 @@ class InlineErrorTests:
         assert (3, "unknown_block", "unknown block 'signature'") in found
         assert not any(line == 1 for line, _kind, _message in found)
 
+    def test_a_json_error_in_the_sample_data_is_sent_with_its_line(self, client, designer, draft):
+        client.force_login(designer)
+        response = client.post(
+            url("version_preview_live", draft.pk),
+            editor_post(draft, sample_data='{\n  "first_name": "Alex"\n  "amount": 1\n}'),
+        )
+        [problem] = json.loads(response["HX-Trigger"])["ccm:diagnostics"]["fields"]["sample_data"]
+        assert (problem["field"], problem["line"], problem["kind"]) == ("sample_data", 3, "syntax")
+        assert "Expecting ',' delimiter" in problem["message"]
+
     def test_clean_content_sends_an_empty_list_for_every_channel(self, client, designer, draft):
         client.force_login(designer)
         response = client.post(url("version_preview_live", draft.pk), editor_post(draft))
         assert diagnostics_event(response) == {"email": [], "sms": [], "print": []}
+        assert json.loads(response["HX-Trigger"])["ccm:diagnostics"]["fields"] == {
+            "sample_data": []
+        }
 
     def test_the_editor_page_carries_the_saved_contents_errors(self, client, designer, draft):
         variant = draft.variants.get(channel="email", locale="en")

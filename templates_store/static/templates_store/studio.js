@@ -9,8 +9,9 @@
  * - input[data-insertable] (subject lines) stay plain inputs but accept palette inserts;
  * - button[data-insert] in the palette inserts its snippet;
  * - the preview endpoint answers with an HX-Trigger "ccm:diagnostics" event,
- *   {channels: {email: [{field, line, kind, message}, ...], ...}}; the page's first
- *   errors are in script#editor-diagnostics;
+ *   {channels: {email: [{field, line, kind, message}, ...], ...},
+ *    fields: {sample_data: [...]}}; the page's first errors are in
+ *   script#editor-diagnostics;
  * - [data-field-errors=NAME] and [data-channel-errors=CHANNEL] hold errors without a line;
  * - button[data-confirm] asks before submitting.
  */
@@ -94,16 +95,23 @@
 
   // DIAGNOSTICS -------------------------------------------------------------------------
 
-  function clearChannel(channel) {
-    Object.keys(editors).forEach(function (name) {
-      if (name.indexOf(channel + "-") !== 0) return;
-      var cm = editors[name];
+  function clearField(name) {
+    var cm = editors[name];
+    if (cm) {
       cm.clearGutter(ERRORS_GUTTER);
       (marks[name] || []).forEach(function (mark) {
         cm.removeLineClass(mark.line, "background", "editor-error-line");
         mark.widget.clear();
       });
       marks[name] = [];
+    }
+    var box = document.querySelector("[data-field-errors='" + name + "']");
+    if (box) box.textContent = "";
+  }
+
+  function clearChannel(channel) {
+    Object.keys(editors).forEach(function (name) {
+      if (name.indexOf(channel + "-") === 0) clearField(name);
     });
     document
       .querySelectorAll(
@@ -141,8 +149,9 @@
     (marks[name] = marks[name] || []).push({ line: line, widget: widget });
   }
 
+  // ``channel`` is "" for a field outside the channels (the sample data).
   function show(channel, diagnostic) {
-    var name = diagnostic.field ? channel + "-" + diagnostic.field : "";
+    var name = !diagnostic.field ? "" : channel ? channel + "-" + diagnostic.field : diagnostic.field;
     var cm = name && editors[name];
     if (cm && diagnostic.line) {
       showOnLine(cm, name, diagnostic);
@@ -150,7 +159,7 @@
     }
     var box =
       (name && document.querySelector("[data-field-errors='" + name + "']")) ||
-      document.querySelector("[data-channel-errors='" + channel + "']");
+      (channel && document.querySelector("[data-channel-errors='" + channel + "']"));
     if (!box) return;
     var item = document.createElement("div");
     item.dataset.kind = diagnostic.kind;
@@ -159,6 +168,13 @@
   }
 
   function applyDiagnostics(payload) {
+    var fields = (payload && payload.fields) || {};
+    Object.keys(fields).forEach(function (name) {
+      clearField(name);
+      fields[name].forEach(function (diagnostic) {
+        show("", diagnostic);
+      });
+    });
     var channels = (payload && payload.channels) || {};
     Object.keys(channels).forEach(function (channel) {
       clearChannel(channel);
