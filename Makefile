@@ -11,7 +11,7 @@ SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 font
 # docker-compose checks deploy/compose.yaml (no container engine needed).
 SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kannel-extras qpdf poppler-utils docker-compose
 
-.PHONY: deploy-check run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean
+.PHONY: deploy-check run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean fuzz
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ check: lint typecheck test
 messages: install
 	$(BIN)/python manage.py makemessages -l ja -i '.venv/*' -i 'tests/*' -i 'var/*' -i 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages -i .venv
+
+# OpenAPI-driven fuzzing of every API endpoint (schemathesis), many examples per operation;
+# the suite runs the same test with a few (tests/ccm/test_api_fuzz.py).
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	CCM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m fuzz -n 0 -q
 
 # Benchmarks run against PostgreSQL (the archive ones seed a million rows there, once).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ccm_bench

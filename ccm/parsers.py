@@ -1,4 +1,5 @@
-"""Request bodies have a size limit, and going over it is a 413 that says so.
+"""Request bodies have a size limit, and going over it is a 413 that says so; JSON text
+holding NUL characters is a 400 (``ccm.input_checks``).
 
 Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` guards ``request.body`` and forms, but DRF's
 parsers read the stream directly; these read at most the limit. Big batches go as CSV
@@ -13,8 +14,10 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
+
+from ccm.input_checks import contains_nul, nul_refused_message
 
 
 class RequestTooLarge(APIException):
@@ -57,4 +60,7 @@ class LimitedJSONParser(JSONParser):
                 limit=limit, hint=_("Send large batches as CSV or JSON Lines.")
             )
         data = read_limited(stream, limit=limit) if stream else b""
-        return super().parse(io.BytesIO(data), media_type, parser_context)
+        parsed = super().parse(io.BytesIO(data), media_type, parser_context)
+        if contains_nul(parsed):
+            raise ParseError(nul_refused_message())
+        return parsed

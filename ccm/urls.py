@@ -18,6 +18,8 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("insight.api_urls")),
 ]
 
+handler404 = "ccm.views.page_not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

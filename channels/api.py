@@ -99,7 +99,17 @@ class BatchListCreateView(APIView):
 
     required_permissions = {"GET": "channels.view_batch", "POST": "channels.add_batch"}
 
-    @extend_schema(responses=BatchSerializer(many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "PaginatedBatchList",
+            {
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": BatchSerializer(many=True),
+            },
+        ),
+        parameters=[OpenApiParameter("cursor", description="The page's cursor.")],
+    )
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()
         paginator.ordering = "-created_at"

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ccm.parsers import read_limited
 from ccm.permissions import request_user
 from channels.rendering import RenderError
 from templates_store import exchange, previews, selectors, services
@@ -554,7 +555,9 @@ class ZipParser(BaseParser):
     media_type = "application/zip"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        return {"file": io.BytesIO(stream.read() if stream is not None else b"")}
+        # Read at most the limit (413 past it): an export is a few files of text.
+        data = read_limited(stream, limit=settings.CCM_API_MAX_JSON_BYTES) if stream else b""
+        return {"file": io.BytesIO(data)}
 
 
 class CommunicationImportView(APIView):
@@ -582,7 +585,11 @@ class CommunicationImportView(APIView):
     def post(self, request: Request) -> Response:
         upload = request.data.get("file") if hasattr(request.data, "get") else None
         if upload is None:
-            raise ValidationError({"file": [_("Send the zip as the body or as a 'file' field.")]})
+            reason = _("Send the zip as the body or as a 'file' field.")
+            return Response(
+                {"problems": [{"file": "(request)", "field": "file", "reason": reason}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         try:
             files = exchange.files_from_zip(upload.read())
             version = exchange.communication_import(files=files, actor=request_user(request))

@@ -23,6 +23,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccm.input_checks import contains_nul, nul_refused_message
 from channels.rendering import Recipient, RenderError, render
 from channels.services.batches import available_channels, message_build, row_context
 from channels.services.routing import RowError, data_validate
@@ -279,13 +280,16 @@ def jsonl_rows(*, file: IO[bytes]) -> Iterator[Any]:
         if not text.strip():
             continue
         try:
-            yield json.loads(text)
+            row = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UploadError(
                 _("not valid JSON: %(error)s (column %(column)s)")
                 % {"error": exc.msg, "column": exc.colno},
                 line=number,
             ) from exc
+        if contains_nul(row):
+            raise UploadError(nul_refused_message(), line=number)
+        yield row
 
 
 _DECODER = json.JSONDecoder()
@@ -378,6 +382,8 @@ def json_rows(*, file: IO[bytes]) -> Iterator[Any]:
                     fill()
                     continue
                 break
+            if contains_nul(value):
+                raise UploadError(nul_refused_message(), line=line_at(position))
             position = end
             state = "after"
             yield value

@@ -100,3 +100,34 @@ class UploadPageLimitTests:
         client.force_login(UserFactory(roles=["operator"]))
         response = client.post(reverse("channels:batch_upload"), {f"f{i}": "x" for i in range(10)})
         assert response.status_code == 400
+
+
+class NulCharacterTests:
+    """PostgreSQL keeps no U+0000 in text: refused at the door with a 400, never a 500."""
+
+    def test_a_json_body_with_a_nul_is_refused(self, api):
+        version = published_version()
+        body = {
+            "communication": version.communication.key,
+            "recipients": [{"email": "a@example.com", "data": {**SAMPLE, "first_name": "A\x00"}}],
+        }
+        response = api.post("/api/batches", body, format="json")
+        assert response.status_code == 400 and "NUL" in response.json()["detail"]
+
+    def test_a_query_string_with_a_nul_is_refused(self, api, client):
+        assert api.get("/api/archive?words=%00x").status_code == 400
+        client.force_login(UserFactory(roles=["compliance_officer"]))
+        assert client.get("/archive/?q=a%00").status_code == 400
+
+    def test_a_json_lines_row_with_a_nul_names_its_line(self, api):
+        version = published_version()
+        rows = b'{"email": "a@example.com", "data": {"first_name": "A"}}\n{"name": "B\\u0000"}\n'
+        response = api.generic(
+            "POST",
+            f"/api/batches?communication={version.communication.key}",
+            rows,
+            content_type="application/x-ndjson",
+        )
+        assert response.status_code == 400
+        assert "line 2" in response.json()["body"][0] and "NUL" in response.json()["body"][0]
+        assert Batch.objects.count() == 0
