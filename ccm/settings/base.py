@@ -261,13 +261,23 @@ CACHES: dict[str, dict[str, Any]] = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CCM API",
-    "DESCRIPTION": "Submit batch sends, follow their progress and read per-message status.",
+    "DESCRIPTION": (
+        "Submit batch sends, follow their progress and read per-message status; design, "
+        "review, publish, export and import communications."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models call their state machine "Status": name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "TemplateVersionStatusEnum": "templates_store.models.TemplateVersion.Status",
+        "BatchStatusEnum": "channels.models.Batch.Status",
+        "MessageStatusEnum": "channels.models.Message.Status",
+        "WebhookDeliveryStatusEnum": "channels.models.WebhookDelivery.Status",
+    },
     # Every operation documents its error answers too (ccm/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
