@@ -48,7 +48,8 @@ class Command(BaseCommand):
             *self._quiet_hours(),
             "",
             f"API docs: {base_url}/api/docs/",
-            "  API token: python manage.py create_api_token operator --name demo",
+            "  API token: python manage.py create_api_token operator --name demo --scope send "
+            "--scope read_status",
             "",
         ]
         self.stdout.write("\n".join(lines))
