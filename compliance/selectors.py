@@ -177,6 +177,20 @@ class ArchivePage:
         return self.total > self.count_limit
 
 
+_NOT_LISTED = (
+    "data",
+    "communication__description",
+    "communication__data_schema",
+    "version__sample_data",
+    "version__block_pins",
+    "version__theme_pin",
+    "customer__channel_preference",
+    "customer__postal_address",
+    "message__data",
+    "message__last_error",
+)
+
+
 def archive_entry_page(
     *,
     entries: QuerySet[ArchiveEntry],
@@ -217,10 +231,13 @@ def archive_entry_page(
         total = len(newest_ids)
     if total < 0:
         total = keys[: count_limit + 1].count()
-    # By primary key the joins stay on these rows: one query.
-    rows = ArchiveEntry.objects.select_related(
-        "communication", "version", "customer", "message"
-    ).in_bulk(ids)
+    # By primary key the joins stay on these rows: one query. A list shows none of the
+    # rendering data, schemas or samples: they are left unread.
+    rows = (
+        ArchiveEntry.objects.select_related("communication", "version", "customer", "message")
+        .defer(*_NOT_LISTED)
+        .in_bulk(ids)
+    )
     page = [rows[pk] for pk in ids if pk in rows]
     return ArchivePage(
         entries=page,

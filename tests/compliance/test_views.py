@@ -77,6 +77,36 @@ class EntryListTests:
         assert response.context["page"].more_than_limit
         assert "More than 5 communications match." in response.content.decode()
 
+    def test_the_list_reads_the_same_number_of_queries_however_many_entries_it_shows(
+        self, client, sent, django_assert_num_queries
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        login(client, "auditor")
+        url = reverse("compliance:entry_list")
+        client.get(url)  # sessions, permissions and caches warmed
+        with CaptureQueriesContext(connection) as three:
+            assert len(client.get(url).context["page"]) == 3
+        archive_records_create(
+            records=[
+                ArchiveRecord(
+                    content=f"more {n}".encode(),
+                    content_type="text/plain",
+                    message=None,
+                    version=sent["version"],
+                    channel="sms",
+                    locale="en",
+                    recipient=f"+4477009{n:05d}",
+                    data={"n": n},
+                    customer=sent["customers"][0],
+                )
+                for n in range(4)
+            ]
+        )
+        with django_assert_num_queries(len(three.captured_queries)):
+            assert len(client.get(url).context["page"]) == 7
+
     def test_it_filters_by_channel_batch_communication_and_customer(self, client, sent):
         login(client, "compliance_officer")
         url = reverse("compliance:entry_list")
