@@ -61,6 +61,8 @@ class PublishFormTests:
         assert any("will be published" in m and "JST" in m for m in flashes(response))
         page = client.get(url("review_detail", approved.pk)).content.decode()
         assert url("version_unschedule", approved.pk) in page
+        page = client.get(url("communication_detail", approved.communication_id))
+        assert 'class="badge scheduled"' in page.content.decode()
 
         response = client.post(url("version_unschedule", approved.pk))
         approved.refresh_from_db()
