@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from ccm.demo import content, shared_content
 from ccm.demo.customers import DemoCustomer, demo_customers
+from ccm.demo.insight import demo_history_load
 from ccm.roles import ROLE_PERMISSIONS, roles_sync
 from channels.models import Batch
 from channels.services import batch_create
+from customers.models import Customer
 from customers.services import customer_upsert_many
 from templates_store.models import Brand, Communication
 from templates_store.services import (
@@ -69,6 +71,15 @@ def demo_load(*, customer_count: int = CUSTOMER_COUNT, batch_size: int = BATCH_S
         result = customer_upsert_many(rows=[c.as_row() for c in people], source="demo")
         if result["errors"]:
             raise DemoLoadError(f"demo customers refused: {result['errors'][:3]}")
+        demo_history_load(
+            communications=communications,
+            customers=list(
+                Customer.objects.filter(external_id__in=[p.external_id for p in people])
+            ),
+            operator=users["operator"],
+            designer=users["designer"],
+            rng=rng,
+        )
         recipients = rng.sample(people, min(batch_size, len(people)))
         batch = batch_create(
             communication=communications[0],
