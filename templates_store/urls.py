@@ -44,8 +44,3 @@ urlpatterns = [
 from templates_store.urls_shared import urlpatterns as shared_urlpatterns  # noqa: E402
 
 urlpatterns += shared_urlpatterns
-
-# Shared content: blocks and brand themes.
-from templates_store.urls_shared import urlpatterns as shared_urlpatterns  # noqa: E402
-
-urlpatterns += shared_urlpatterns
