@@ -115,6 +115,8 @@ class CommunicationSerializer(serializers.ModelSerializer):
             "owner_team",
             "brand",
             "data_schema",
+            "sms_sender",
+            "letter_envelope",
             "published_version",
             "updated_at",
         ]
@@ -156,6 +158,8 @@ class CommunicationWriteSerializer(serializers.ModelSerializer):
             "data_schema",
             "sms_max_segments",
             "letter_max_pages",
+            "sms_sender",
+            "letter_envelope",
         ]
         # The key is checked by the service (unique, a slug); it never changes.
         extra_kwargs: dict[str, Any] = {"key": {"validators": []}}

@@ -72,6 +72,25 @@ class CommunicationApiTests:
         assert response.data["key"] == "welcome"
         assert [v["status"] for v in response.data["versions"]] == ["draft"]
 
+    def test_the_sms_sender_and_letter_envelope_are_set_and_checked(self, designer_api, draft):
+        response = designer_api.patch(
+            f"/api/communications/{draft.communication.key}",
+            {"sms_sender": "AcmeAlerts", "letter_envelope": "us_10"},
+            format="json",
+        )
+        assert response.status_code == 200, response.data
+        assert (response.data["sms_sender"], response.data["letter_envelope"]) == (
+            "AcmeAlerts",
+            "us_10",
+        )
+        response = designer_api.patch(
+            f"/api/communications/{draft.communication.key}",
+            {"sms_sender": "Far too long a sender", "letter_envelope": "c4"},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert {"sms_sender", "letter_envelope"} <= set(response.data)
+
     def test_bad_fields_are_named(self, designer_api, draft):
         response = designer_api.post(
             "/api/communications",
