@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from channels.rendering import BlockSource, RenderError, SharedContent, Theme
 from templates_store.models import (
@@ -217,7 +217,14 @@ def block_where_used(*, block: Block) -> list[BlockUse]:
     or whose current draft inserts it, newest version first per communication."""
     versions = (
         TemplateVersion.objects.filter(communication__brand=block.brand_id)
-        .filter(status__in=[Status.PUBLISHED, Status.IN_REVIEW, Status.APPROVED, Status.DRAFT])
+        .filter(
+            Q(status=Status.DRAFT, variants__isnull=False)
+            | Q(
+                status__in=[Status.PUBLISHED, Status.IN_REVIEW, Status.APPROVED],
+                block_pins__has_key=block.key,
+            )
+        )
+        .distinct()
         .select_related("communication")
         .prefetch_related("variants")
         .order_by("communication__name", "-number")
@@ -228,9 +235,8 @@ def block_where_used(*, block: Block) -> list[BlockUse]:
             if _uses_key(version, block.key):
                 uses.append(BlockUse(version.communication, version, None))
             continue
-        pin = version.block_pins.get(block.key)
-        if pin is not None:
-            uses.append(BlockUse(version.communication, version, int(pin["number"])))
+        pin = version.block_pins[block.key]
+        uses.append(BlockUse(version.communication, version, int(pin["number"])))
     return uses
 
 
@@ -252,7 +258,9 @@ def block_version_impact(*, version: BlockVersion) -> list[BlockImpact]:
     key = version.block.key
     published = (
         TemplateVersion.objects.filter(
-            communication__brand=version.block.brand_id, status=Status.PUBLISHED
+            communication__brand=version.block.brand_id,
+            status=Status.PUBLISHED,
+            block_pins__has_key=key,
         )
         .select_related("communication")
         .order_by("communication__name")

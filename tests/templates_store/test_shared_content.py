@@ -439,3 +439,41 @@ class PageTests:
         client.force_login(designer)
         response = client.get(reverse("templates_store:version_detail", args=[draft.pk]))
         assert "latest published" in response.content.decode()
+
+
+class ApiTests:
+    def _client(self, user):
+        from rest_framework.test import APIClient
+
+        from ccm.services import api_token_create
+
+        _, key = api_token_create(user=user, name="shared")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        return client
+
+    def test_blocks_their_versions_and_where_used_are_readable(
+        self, draft, legal, theme, designer, approver
+    ):
+        publish(use_block(draft), designer=designer, approver=approver)
+        api = self._client(approver)
+        response = api.get("/api/blocks")
+        assert response.status_code == 200
+        assert [(b["key"], b["published_version"]) for b in response.json()] == [("legal", 1)]
+        response = api.get(f"/api/blocks/{legal.pk}")
+        body = response.json()
+        assert body["versions"][0]["contents"][0]["channel"] in {"email", "sms", "print"}
+        assert body["where_used"] == [
+            {"communication": "reminder", "version": 1, "status": "published", "block_version": 1}
+        ]
+        response = api.get(f"/api/theme-versions?brand={theme.brand_id}")
+        assert [(t["number"], t["status"], t["primary_color"]) for t in response.json()] == [
+            (1, "published", "#123456")
+        ]
+
+    def test_writing_is_not_offered_and_strangers_are_refused(self, legal):
+        from tests.factories.ccm import UserFactory
+
+        assert self._client(UserFactory()).get("/api/blocks").status_code == 403
+        api = self._client(UserFactory(roles=["designer"]))
+        assert api.post("/api/blocks", {}).status_code in (403, 405)
