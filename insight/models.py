@@ -89,6 +89,8 @@ class Survey(models.Model):
         help_text=_("Shown on the answer page; empty for the standard question."),
     )
     ask_comment = models.BooleanField(_("ask for a comment"), default=True)
+    # Set when the designer stops asking: links then record nothing, answers stay.
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -60,6 +60,7 @@ def survey_set(
     survey.kind = kind
     survey.question = question.strip()
     survey.ask_comment = ask_comment
+    survey.closed_at = None
     survey.full_clean()
     survey.save()
     cache.delete(survey_cache_key(communication.pk))
@@ -67,8 +68,10 @@ def survey_set(
 
 
 def survey_remove(*, communication: Communication) -> None:
-    """Stop asking; answers already given stay (they belong to the messages)."""
-    Survey.objects.filter(communication=communication, answers__isnull=True).delete()
+    """Stop asking: links record nothing from now on; answers already given stay."""
+    Survey.objects.filter(communication=communication, closed_at__isnull=True).update(
+        closed_at=timezone.now()
+    )
     cache.delete(survey_cache_key(communication.pk))
 
 
@@ -83,7 +86,7 @@ def _answerable(token: str) -> tuple[Survey, Message, int | None]:
             )
         raise SurveyLinkError(gettext("We could not find the message of this link."), status=404)
     survey = Survey.objects.filter(communication_id=message.version.communication_id).first()
-    if survey is None:
+    if survey is None or survey.closed_at is not None:
         raise SurveyLinkError(gettext("This survey is closed."), status=410)
     if score is not None and score not in survey.scores:
         raise SurveyLinkError(

@@ -205,6 +205,8 @@ def _survey_links(scope: RenderScope) -> Callable[[], SafeString]:
         """The question and one link per score, for an HTML email."""
         communication_id = scope.version.communication_id if scope.version else None
         survey = survey_for_communication(communication_id)
+        if scope.version is not None and (survey is None or survey.closed_at is not None):
+            return SafeString("")  # the communication asks nothing (any more)
         kind = survey.kind if survey else Survey.Kind.NPS
         scores = range(1, 6) if kind == Survey.Kind.CSAT else range(0, 11)
         with translation.override(scope.locale):

@@ -73,7 +73,24 @@ def _context(
     request: HttpRequest, form: ScopeForm, figures: selectors.Figures, **extra: Any
 ) -> dict[str, Any]:
     query = request.GET.copy()
+    purposes = dict(Communication.Purpose.choices)
     return {
+        "matrix_rows": [
+            {
+                **row,
+                "purpose_label": purposes.get(row["purpose"], row["purpose"]),
+                "channel_label": charts.channel_label(row["channel"]),
+            }
+            for row in figures.matrix
+        ],
+        "fallback_rows": [
+            {
+                **row,
+                "from_label": charts.channel_label(row["from_channel"]),
+                "to_label": charts.channel_label(row["to_channel"]),
+            }
+            for row in figures.fallbacks
+        ],
         "form": form,
         "figures": figures,
         "charts": _charts(figures),
@@ -114,7 +131,7 @@ def communication_detail(request: HttpRequest, key: str) -> HttpResponse:
     communication = get_object_or_404(Communication, key=key)
     form, scope = _scope(request, communication_id=communication.pk)
     figures = selectors.figures_all(scope=scope)
-    survey = Survey.objects.filter(communication=communication).first()
+    survey = Survey.objects.filter(communication=communication, closed_at__isnull=True).first()
     return render(
         request,
         "insight/communication.html",

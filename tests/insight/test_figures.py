@@ -177,3 +177,29 @@ def test_every_figure_is_a_table(data):
         assert all(len(row) == len(header) for row in rows), name
     with pytest.raises(KeyError):
         selectors.figure_table(figures, "nothing")
+
+
+def test_sms_segments_are_estimated_from_the_archived_text(data, settings):
+    from compliance.models import ArchiveEntry
+
+    settings.CCM_INSIGHT_PRICES = {**settings.CCM_INSIGHT_PRICES, "sms_segment": "0.10"}
+    texts = {"s1": ("en", "a" * 200), "s2": ("ja", "あ" * 100)}  # 2 (153 each), 2 (67 each)
+    for name, (locale, text) in texts.items():
+        message = data.messages[name]
+        ArchiveEntry.objects.create(
+            message=message,
+            communication=data.bills,
+            version=message.version,
+            content_hash="0" * 64,
+            channel="sms",
+            locale=locale,
+            recipient=message.recipient,
+            subject=text,
+            artifact_name=f"{name}.txt",
+            artifact_sha256="0" * 64,
+            artifact_size=len(text.encode()),
+            content_type="text/plain",
+        )
+    costs = {r["unit"]: r for r in selectors.figures_costs(scope=Scope(batch_id=data.batch1.pk))}
+    assert costs["sms_segment"]["units"] == 4
+    assert costs["sms_segment"]["cost"] == Decimal("0.40")

@@ -158,10 +158,14 @@ def test_an_unknown_message_and_a_preview_are_refused(client, version):
 def test_a_closed_survey_records_nothing(client, version):
     message = _message(version)
     link = _links(message_render(message).html)[5]
-    Survey.objects.all().delete()
+    services.survey_remove(communication=version.communication)
     response = client.get(_path(link))
     assert response.status_code == 410
     assert not SurveyAnswer.objects.exists()
+    # Messages rendered from now on carry no score links (only the template's own one).
+    assert len(_links(message_render(message).html)) == 1
+    services.survey_set(communication=version.communication, kind=Survey.Kind.NPS)
+    assert client.get(_path(link)).status_code == 200  # asking again reopens it
 
 
 def test_the_comment_follows_the_click_and_is_limited(client, version):
