@@ -88,15 +88,24 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
+def _active_queues() -> dict[str, set[str]]:
+    """The queues each running worker takes (asked until both pools answer: a busy
+    machine may miss the first broadcast's reply window)."""
+    replies: dict[str, list[dict]] = {}
+    for _ in range(10):
+        replies = celery_app.control.inspect(timeout=2).active_queues() or {}
+        if len(replies) >= 2:
+            break
+    return {name: {queue["name"] for queue in consumed} for name, consumed in replies.items()}
+
+
 def _wait_until_up(platform: Platform) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         platform.assert_alive()
         with contextlib.suppress(requests.ConnectionError):
-            if platform.get("/healthz").status_code == 200:
-                workers = celery_app.control.inspect(timeout=1).active_queues() or {}
-                if len(workers) >= 2:
-                    return
+            if platform.get("/healthz").status_code == 200 and len(_active_queues()) >= 2:
+                return
         time.sleep(0.5)
     pytest.fail(f"The platform did not come up within {START_TIMEOUT} s:\n{platform.log()}")
 
@@ -228,10 +237,7 @@ class OneMachineTests:
             "archive_storage": "ok",
         }
         # Two worker pools, each on its own queues.
-        queues = {
-            name: {queue["name"] for queue in consumed}
-            for name, consumed in celery_app.control.inspect(timeout=2).active_queues().items()
-        }
+        queues = _active_queues()
         assert sorted(queues.values(), key=len) == [
             {"print"},
             {"realtime", "celery", "email", "sms"},
