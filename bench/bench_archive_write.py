@@ -44,7 +44,8 @@ BODY = (
     "From: Bench <b@example.com>\r\nTo: Customer {n} <c{n}@example.net>\r\n"
     "Subject: Your bill {n} is ready\r\nMessage-ID: <{n}.bench@example.com>\r\n"
     "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
-    + "<p>Dear customer {n}, your bill is ready. Amount due: {n}.00 GBP.</p>\r\n" * 40
+    + "<p>Dear customer {n}, your bill is ready. Amount due: {n}.00 GBP.</p>\r\n"
+    * 40
 )
 
 
