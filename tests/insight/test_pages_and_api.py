@@ -141,3 +141,11 @@ def test_the_api_refuses_roles_without_insight_and_is_documented(data):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert "/api/insight/figures" in schema["paths"]
     assert "/api/insight/figures/{figure}" in schema["paths"]
+
+
+def test_the_customer_page_shows_the_survey_answer(client, data):
+    _login(client, "operator")
+    customer = data.messages["s1"].customer
+    html = client.get(f"/customers/{customer.external_id}/").content.decode()
+    assert f'data-survey-answer="{data.messages["s1"].pk}"' in html
+    assert "NPS 3" in html and "HYPERLINK" in html
