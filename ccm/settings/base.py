@@ -337,6 +337,10 @@ CCM_CLAIM_TIMEOUT_SECONDS = env_int("CCM_CLAIM_TIMEOUT_SECONDS", 15 * 60)
 # A message is given up (failed) after this many attempts: crashes of its worker and
 # transient errors, each retried after a back-off of 30 s doubling up to an hour.
 CCM_MAX_ATTEMPTS = env_int("CCM_MAX_ATTEMPTS", 10)
+# Sent messages are recorded this many at a time. A worker killed between the provider's
+# acceptance and the record leaves at most this many to be sent again (same Message-ID
+# and bytes, flagged as possible duplicates): the window for duplicates.
+CCM_SENT_RECORD_EVERY = env_int("CCM_SENT_RECORD_EVERY", 20)
 # No message of these channels reaches a recipient between start and end of their local
 # day (batch messages wait; real-time messages such as one-time codes are not held).
 CCM_QUIET_HOURS = {

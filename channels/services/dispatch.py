@@ -13,27 +13,30 @@ bytes and the same archive entry, and the sweeper records it as a possible dupli
 """
 
 import datetime as dt
+import hashlib
 import logging
 import smtplib
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ccm.broker import broker_queue_sizes
+from ccm.log_context import log_context_bind
 from channels.backends import sms_backends
-from channels.backends.email import email_build
+from channels.backends.email import FrozenEmail, email_build
 from channels.backends.sms.base import SmsMessage
 from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
-from channels.rate_limits import backend_rate_limit, limiter
+from channels.rate_limits import limiter
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
 from channels.services.batches import (
     available_channels,
@@ -44,8 +47,8 @@ from channels.services.batches import (
 from channels.services.callbacks import callbacks_for_messages
 from channels.services.pacing import quiet_until
 from channels.services.routing import RowError, Suppressed, route_choose
-from compliance.models import ArchiveEntry
-from compliance.services import archive_record_create, artifact_read
+from channels.services.sms import sms_build, sms_throttle
+from compliance.services import ArchiveRecord, archive_records_create, artifact_read
 from customers.models import Suppression
 from customers.services import suppression_add
 
@@ -132,37 +135,82 @@ def _release(messages: list[Message], reason: str) -> None:
     logger.warning("released %s messages after a transient error: %s", len(messages), reason)
 
 
-def _start_sending(message: Message) -> bool:
-    """Move the message from rendering to sending (renewing the claim); False when the
-    claim was lost, in which case this worker leaves the message alone."""
-    return bool(
-        _owned(message)
-        .filter(status=Status.RENDERING)
-        .update(status=Status.SENDING, claimed_at=timezone.now())
+@dataclass
+class _Outgoing:
+    """A claimed message, rendered and built: the bytes to archive and what to hand over."""
+
+    message: Message
+    rendered: Rendered
+    content: bytes
+    content_type: str
+    backend: str
+    email: FrozenEmail | None = None
+    sms: SmsMessage | None = None
+
+    @property
+    def summary(self) -> str:
+        """What the archive searches by words: the subject, or the SMS text."""
+        if self.message.channel == "email":
+            return self.rendered.subject
+        return self.rendered.text[:500]
+
+
+def _start_sending(outgoing: list[_Outgoing]) -> list[_Outgoing]:
+    """Move the chunk from rendering to sending (renewing the claims) in one statement;
+    returns those this worker still holds (a message whose claim was taken over is left
+    to the worker that has it)."""
+    if not outgoing:
+        return []
+    token = timezone.now()
+    messages = [o.message for o in outgoing]
+    _owned_all(messages).filter(status=Status.RENDERING).update(
+        status=Status.SENDING, claimed_at=token
     )
+    held = set(
+        Message.objects.filter(
+            pk__in=[m.pk for m in messages], status=Status.SENDING, claimed_at=token
+        ).values_list("pk", flat=True)
+    )
+    return [o for o in outgoing if o.message.pk in held]
 
 
-def _mark_sent(message: Message, provider_message_id: str, backend: str) -> None:
-    # Also when the sweeper has taken the message back meanwhile but nobody claimed it
-    # again: the provider has it, so it is sent.
+def _record_sent(sent: list[tuple[_Outgoing, str]]) -> None:
+    """Mark sent what the provider accepted, in one statement, with its events.
+
+    Also when the sweeper has taken a message back meanwhile but nobody claimed it again:
+    the provider has it, so it is sent."""
+    if not sent:
+        return
+    now = timezone.now()
     marked = (
-        _owned(message)
+        _owned_all([o.message for o, _ in sent])
         .filter(status__in=[Status.SENDING, Status.QUEUED])
         .update(
             status=Status.SENT,
-            sent_at=timezone.now(),
-            provider_message_id=provider_message_id,
+            sent_at=now,
+            provider_message_id=Case(
+                *(When(pk=o.message.pk, then=Value(provider_id)) for o, provider_id in sent),
+                default=F("provider_message_id"),
+            ),
             claimed_at=None,
             not_before=None,
         )
     )
-    if not marked:
+    if marked < len(sent):
         logger.warning(
-            "message %s was sent after another worker claimed it; it may arrive twice",
-            message.pk,
+            "%s messages were sent after another worker claimed them; they may arrive twice",
+            len(sent) - marked,
         )
-    _event(
-        message, DeliveryEvent.Kind.SENT, backend=backend, provider_message_id=provider_message_id
+    DeliveryEvent.objects.bulk_create(
+        DeliveryEvent(
+            message=o.message,
+            kind=DeliveryEvent.Kind.SENT,
+            detail={
+                "backend": o.backend if o.sms is None else f"sms:{o.backend}",
+                "provider_message_id": provider_id,
+            },
+        )
+        for o, provider_id in sent
     )
 
 
@@ -189,26 +237,6 @@ def message_render(message: Message) -> Rendered:
     )
 
 
-def _archive(
-    message: Message, rendered: Rendered, content: bytes, content_type: str, backend: str
-) -> None:
-    archive_record_create(
-        content=content,
-        content_type=content_type,
-        message=message,
-        version=message.version,
-        channel=message.channel,
-        locale=message.locale,
-        recipient=message.recipient,
-        recipient_name=message.recipient_name,
-        subject=rendered.subject if message.channel == "email" else rendered.text[:500],
-        data=message.data,
-        customer=message.customer,
-        backend=backend,
-        message_reference=message.message_id,
-    )
-
-
 def message_id_for(message: Message) -> str:
     """The message's Message-ID (or SMS reference): stored, or derived from the message
     alone, so that two workers handling the same message can only agree on it."""
@@ -218,18 +246,73 @@ def message_id_for(message: Message) -> str:
     return f"<{created}.{message.pk}@{settings.CCM_MESSAGE_ID_DOMAIN}>"
 
 
-def _ensure_message_id(message: Message) -> None:
-    if not message.message_id:
+def _message_ids_fix(messages: list[Message]) -> None:
+    """Store the Message-ID of the messages that have none yet (first attempts)."""
+    new = [m for m in messages if not m.message_id]
+    for message in new:
         message.message_id = message_id_for(message)
-        Message.objects.filter(pk=message.pk, message_id="").update(message_id=message.message_id)
+    Message.objects.bulk_update(new, ["message_id"], batch_size=500)
 
 
-def _archived_content(message: Message) -> bytes | None:
-    """What an earlier attempt archived for this message (it crashed after archiving)."""
-    if message.attempts <= 1:
-        return None
-    entry = ArchiveEntry.objects.filter(message=message, is_test=False).first()
-    return artifact_read(entry=entry) if entry is not None else None
+def _build(message: Message, rendered: Rendered) -> _Outgoing:
+    """The artifact of one message as it will leave. Raises DeliveryError (permanent) for
+    an SMS that may not go (number, country, length)."""
+    if message.channel == "email":
+        email = email_build(
+            rendered=rendered,
+            to=message.recipient,
+            to_name=message.recipient_name,
+            from_email=message.version.communication.brand.email_sender,
+            message_id=message.message_id,
+        )
+        # ESPs (through anymail) echo this back in their tracking events.
+        email.metadata = {"ccm_message_id": str(message.pk)}  # type: ignore[attr-defined]
+        return _Outgoing(
+            message, rendered, email.as_bytes(), "message/rfc822", settings.EMAIL_BACKEND, email
+        )
+    if message.channel == "sms":
+        sms = sms_build(
+            communication=message.version.communication,
+            to=message.recipient,
+            text=rendered.text,
+            reference=message.message_id,
+        )
+        alias = "default"
+        return _Outgoing(
+            message, rendered, rendered.text.encode("utf-8"), "text/plain", alias, sms=sms
+        )
+    return _Outgoing(message, rendered, render_pdf(rendered), "application/pdf", "print:default")
+
+
+def _archive(outgoing: list[_Outgoing]) -> None:
+    """Archive the chunk in one write before anything leaves. A message archived by an
+    earlier attempt (its worker died after archiving) keeps its entry, and its email is
+    sent as those archived bytes, not as the newly built ones (Date, MIME boundaries)."""
+    entries = archive_records_create(
+        records=[
+            ArchiveRecord(
+                content=o.content,
+                content_type=o.content_type,
+                message=o.message,
+                version=o.message.version,
+                channel=o.message.channel,
+                locale=o.message.locale,
+                recipient=o.message.recipient,
+                recipient_name=o.message.recipient_name,
+                subject=o.rendered.subject
+                if o.message.channel == "email"
+                else o.rendered.text[:500],
+                data=o.message.data,
+                customer=o.message.customer,
+                backend=o.backend,
+                message_reference=o.message.message_id,
+            )
+            for o in outgoing
+        ]
+    )
+    for o, entry in zip(outgoing, entries, strict=True):
+        if o.email is not None and entry.artifact_sha256 != hashlib.sha256(o.content).hexdigest():
+            o.email.send_as(artifact_read(entry=entry))
 
 
 def _email_connection_open() -> Any:
@@ -241,22 +324,9 @@ def _email_connection_open() -> Any:
     return connection
 
 
-def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
-    _ensure_message_id(message)
-    email = email_build(
-        rendered=rendered,
-        to=message.recipient,
-        to_name=message.recipient_name,
-        from_email=message.version.communication.brand.email_sender,
-        message_id=message.message_id,
-    )
-    # ESPs (through anymail) echo this back in their tracking events.
-    email.metadata = {"ccm_message_id": str(message.pk)}  # type: ignore[attr-defined]
-    archived = _archived_content(message)
-    if archived is not None:
-        email.send_as(archived)
-    else:
-        _archive(message, rendered, email.as_bytes(), "message/rfc822", settings.EMAIL_BACKEND)
+def _send_email(email: FrozenEmail, connection: Any) -> str:
+    """Hand one email to the connection; returns the provider's id (the Message-ID when
+    the provider has none of its own)."""
     limiter().wait("email", settings.CCM_EMAIL_RATE_LIMIT)
     try:
         connection.send_messages([email])
@@ -269,37 +339,48 @@ def _send_email(message: Message, rendered: Rendered, connection: Any) -> None:
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP: {exc}", permanent=False) from exc
     status = getattr(email, "anymail_status", None)
-    provider_id = (status.message_id if status is not None else None) or message.message_id
-    _mark_sent(message, str(provider_id), settings.EMAIL_BACKEND)
-
-
-def _send_sms(message: Message, rendered: Rendered, backend: Any) -> None:
-    _ensure_message_id(message)
-    _archive(message, rendered, rendered.text.encode("utf-8"), "text/plain", backend.alias)
-    sms = SmsMessage(
-        to=message.recipient,
-        sender=message.version.communication.brand.sms_sender,
-        text=rendered.text,
-        reference=message.message_id,
+    return str(
+        (status.message_id if status is not None else None) or email.extra_headers["Message-ID"]
     )
-    limiter().wait(f"sms:{backend.alias}", backend_rate_limit(backend.alias))
+
+
+def _send_sms(sms: SmsMessage, backend: Any) -> str:
+    sms_throttle(backend_alias=backend.alias, sender=sms.sender)
     (result,) = backend.send([sms])
-    _mark_sent(message, result.provider_message_id, f"sms:{backend.alias}")
+    return str(result.provider_message_id)
 
 
-def _prepare_letter(message: Message, rendered: Rendered) -> None:
-    _ensure_message_id(message)
-    _archive(message, rendered, render_pdf(rendered), "application/pdf", "print:default")
-    if (
-        _owned(message)
-        .filter(status=Status.SENDING)
-        .update(status=Status.AWAITING_PRINT, claimed_at=None)
-    ):
-        _event(message, DeliveryEvent.Kind.RENDERED)
+def _letters_await_print(letters: list[_Outgoing]) -> None:
+    if not letters:
+        return
+    _owned_all([o.message for o in letters]).filter(status=Status.SENDING).update(
+        status=Status.AWAITING_PRINT, claimed_at=None
+    )
+    DeliveryEvent.objects.bulk_create(
+        DeliveryEvent(message=o.message, kind=DeliveryEvent.Kind.RENDERED) for o in letters
+    )
+
+
+def _fail_permanently(message: Message, exc: DeliveryError) -> None:
+    """A permanent failure: the message fails with the reason, a refused recipient is
+    suppressed, and the customer's next channel gets the communication."""
+    if not _fail(message, str(exc)):
+        return
+    if isinstance(exc, RecipientRejected):
+        suppression_add(
+            channel=message.channel,
+            address=message.recipient,
+            reason=Suppression.Reason.HARD_BOUNCE,
+            note=str(exc),
+        )
+    message_fallback(message=message)
 
 
 def messages_send(*, message_ids: list[int]) -> None:
     """Send the given messages that are still queued; others are left alone.
+
+    The chunk is rendered and built first, moved to ``sending`` and archived in one write
+    each, then handed over one by one on one connection, and recorded in one write.
 
     Raises DeliveryError(permanent=False) after a transient failure (SMTP server down,
     SMS gateway unreachable); the messages not yet sent are queued again first, each not
@@ -308,59 +389,66 @@ def messages_send(*, message_ids: list[int]) -> None:
     messages = _claim(message_ids)
     if not messages:
         return
+    _message_ids_fix(messages)
+    built: list[_Outgoing] = []
+    for message in messages:
+        if message.attempts > settings.CCM_MAX_ATTEMPTS:
+            _fail(message, f"gave up after {message.attempts - 1} attempts")
+            continue
+        try:
+            built.append(_build(message, message_render(message)))
+        except RenderError as exc:
+            _fail(message, f"render: {exc}")
+        except DeliveryError as exc:
+            _fail_permanently(message, exc)
+    outgoing = _start_sending(built)
+    _archive(outgoing)
+    _letters_await_print([o for o in outgoing if o.message.channel == "print"])
+    _hand_over([o for o in outgoing if o.message.channel != "print"])
+    callbacks_for_messages(message_ids=[m.pk for m in messages])
+    for batch_id in {m.batch_id for m in messages if m.batch_id}:
+        batch_finalize(batch_id=batch_id)
+
+
+def _hand_over(outgoing: list[_Outgoing]) -> None:
+    """Send each email and SMS on one connection / session for the chunk, recording
+    what was sent every CCM_SENT_RECORD_EVERY messages: a worker that dies unrecorded
+    leaves at most that many messages that will be sent again."""
     email_connection = None
     sms_backend = None
+    sent: list[tuple[_Outgoing, str]] = []
     renewed = time.monotonic()
     try:
-        for index, message in enumerate(messages):
+        for index, item in enumerate(outgoing):
+            log_context_bind(message_id=item.message.pk, batch_id=item.message.batch_id)
             if time.monotonic() - renewed > settings.CCM_CLAIM_TIMEOUT_SECONDS / 3:
-                _renew_claims(messages[index:])
+                _renew_claims([o.message for o in outgoing[index:]])
                 renewed = time.monotonic()
-            if message.attempts > settings.CCM_MAX_ATTEMPTS:
-                _fail(message, f"gave up after {message.attempts - 1} attempts")
-                continue
             try:
-                rendered = message_render(message)
-            except RenderError as exc:
-                _fail(message, f"render: {exc}")
-                continue
-            if not _start_sending(message):
-                continue
-            try:
-                if message.channel == "email":
+                if item.email is not None:
                     if email_connection is None:
                         email_connection = _email_connection_open()
-                    _send_email(message, rendered, email_connection)
-                elif message.channel == "sms":
+                    sent.append((item, _send_email(item.email, email_connection)))
+                elif item.sms is not None:
                     if sms_backend is None:
-                        sms_backend = sms_backends["default"]
+                        sms_backend = sms_backends[item.backend]
                         sms_backend.open()
-                    _send_sms(message, rendered, sms_backend)
-                else:
-                    _prepare_letter(message, rendered)
+                    sent.append((item, _send_sms(item.sms, sms_backend)))
             except DeliveryError as exc:
                 if exc.permanent:
-                    if not _fail(message, str(exc)):
-                        continue
-                    if isinstance(exc, RecipientRejected):
-                        suppression_add(
-                            channel=message.channel,
-                            address=message.recipient,
-                            reason=Suppression.Reason.HARD_BOUNCE,
-                            note=str(exc),
-                        )
-                    message_fallback(message=message)
+                    _fail_permanently(item.message, exc)
                     continue
-                _release(messages[index:], str(exc))
+                _release([o.message for o in outgoing[index:]], str(exc))
                 raise
+            if len(sent) >= settings.CCM_SENT_RECORD_EVERY:
+                _record_sent(sent)
+                sent.clear()
     finally:
+        _record_sent(sent)
         if email_connection is not None:
             email_connection.close()
         if sms_backend is not None:
             sms_backend.close()
-    callbacks_for_messages(message_ids=[m.pk for m in messages])
-    for batch_id in {m.batch_id for m in messages if m.batch_id}:
-        batch_finalize(batch_id=batch_id)
 
 
 def message_fallback(*, message: Message) -> Message | None:
