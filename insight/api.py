@@ -68,6 +68,7 @@ class FiguresView(APIView):
     required_permissions = {"GET": VIEW_INSIGHT}
 
     @extend_schema(
+        operation_id="insight_figures_list",
         parameters=SCOPE_PARAMETERS,
         responses=inline_serializer(
             "InsightFigures",
@@ -85,7 +86,11 @@ class FigureView(APIView):
 
     required_permissions = {"GET": VIEW_INSIGHT}
 
-    @extend_schema(parameters=SCOPE_PARAMETERS, responses=FigureSerializer)
+    @extend_schema(
+        operation_id="insight_figure_retrieve",
+        parameters=SCOPE_PARAMETERS,
+        responses=FigureSerializer,
+    )
     def get(self, request: Request, figure: str) -> Response:
         if figure not in selectors.FIGURE_NAMES:
             raise NotFound(

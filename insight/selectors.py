@@ -196,13 +196,15 @@ def figures_fallbacks(*, scope: Scope) -> list[dict[str, Any]]:
 
 
 def figures_print(*, scope: Scope) -> dict[str, Any]:
-    """Letters put into print files, their pages, and the sheets printed (both sides when
-    ``CCM_PRINT_DUPLEX``)."""
+    """Letters put into print files, their pages, and the sheets printed (as print
+    production recorded them; else both sides when ``CCM_PRINT_DUPLEX``)."""
     pages = Coalesce(Cast(KT("detail__pages"), IntegerField()), Value(1))
-    sheets = (
+    # The sheets print production recorded; worked out from the pages where it did not.
+    sheets = Coalesce(
+        Cast(KT("detail__sheets"), IntegerField()),
         ExpressionWrapper((pages + 1) / 2, output_field=IntegerField())
         if settings.CCM_PRINT_DUPLEX
-        else pages
+        else pages,
     )
     totals = DeliveryEvent.objects.filter(
         kind=Kind.PRINTED, message__in=scope.messages()

@@ -423,7 +423,7 @@ CCM_INSIGHT_PRICES = {
     "postage": env_str("CCM_PRICE_POSTAGE", "0.85"),
 }
 # Letters are printed on both sides of the sheet (sheets = pages / 2, rounded up).
-CCM_PRINT_DUPLEX = env_bool("CCM_PRINT_DUPLEX", True)
+CCM_PRINT_DUPLEX = env_bool("CCM_PRINT_DUPLEX", False)
 # Print files: duplex adds a blank back page after a letter with an odd page count; a 2D
 # code on each sheet for the inserting machine: "qr", or "" for none (docs/channels.md).
 CCM_PRINT_BARCODE = env_str("CCM_PRINT_BARCODE", "")

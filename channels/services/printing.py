@@ -235,7 +235,11 @@ def print_files_build(*, batch: Batch | None) -> list[PrintFile]:
                 DeliveryEvent(
                     message=letter.message,
                     kind=DeliveryEvent.Kind.PRINTED,
-                    detail={"print_file": print_file.pk},
+                    detail={
+                        "print_file": print_file.pk,
+                        "pages": letter.pages,
+                        "sheets": letter.sheets,
+                    },
                 )
                 for letter in letters
             )

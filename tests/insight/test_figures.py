@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from channels.models import Message
+from channels.models import DeliveryEvent, Message
 from insight import selectors
 from insight.models import Goal
 from insight.selectors import Scope
@@ -65,11 +65,20 @@ def test_fallbacks_print_and_costs(data, settings):
     assert selectors.figures_fallbacks(scope=scope) == [
         {"from_channel": "email", "to_channel": "print", "messages": 1}
     ]
+    settings.CCM_PRINT_DUPLEX = True
     printing = selectors.figures_print(scope=scope)
     assert (printing["letters"], printing["pages"], printing["print_files"]) == (2, 5, 1)
     assert printing["sheets"] == 3  # 3 pages on 2 sheets + 2 pages on 1 sheet, both sides
     settings.CCM_PRINT_DUPLEX = False
     assert selectors.figures_print(scope=scope)["sheets"] == 5
+    # What print production recorded wins (a letter with blank back pages, an insert).
+    DeliveryEvent.objects.filter(message=data.messages["p1"], kind="printed").update(
+        detail={"print_file": 1, "pages": 3, "sheets": 4}
+    )
+    assert selectors.figures_print(scope=scope)["sheets"] == 6
+    DeliveryEvent.objects.filter(message=data.messages["p1"], kind="printed").update(
+        detail={"print_file": 1, "pages": 3}
+    )
     settings.CCM_PRINT_DUPLEX = True
     settings.CCM_INSIGHT_PRICES = {
         "email": "0.01",

@@ -112,7 +112,8 @@ def test_an_operator_cannot_change_goals(client, data):
     assert response.status_code == 403
 
 
-def test_the_api_gives_the_same_figures(data):
+def test_the_api_gives_the_same_figures(data, settings):
+    settings.CCM_PRINT_DUPLEX = True
     client = APIClient()
     client.force_authenticate(UserFactory(roles=["operator"]))
     response = client.get("/api/insight/figures", {"communication": data.bills.key})
