@@ -37,6 +37,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("insight/", include("insight.urls")),
     path("s/", include("insight.survey_urls")),
+    path("e/", include("channels.email_urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),

@@ -3,6 +3,7 @@ import json
 from email.utils import formataddr
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -59,6 +60,11 @@ class Brand(models.Model):
         help_text=_("Sender line printed above the letter's address window.")
     )
     footer_text = models.TextField(blank=True)
+    email_reply_to = models.EmailField(
+        _("reply-to address"),
+        blank=True,
+        help_text=_("Where replies to this brand's emails go; empty: the sender address."),
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -125,6 +131,24 @@ class Communication(models.Model):
         default=LetterEnvelope.DIN_DL,
         help_text=_("The window envelope, which sets the paper size and the address position."),
     )
+    email_reply_to = models.EmailField(
+        _("reply-to address"),
+        blank=True,
+        help_text=_("Where replies to this communication's emails go; empty: the brand's."),
+    )
+    email_attach_letter = models.BooleanField(
+        _("attach the letter to the email"),
+        default=False,
+        help_text=_("The email carries the PDF of the same message's letter."),
+    )
+    email_tracking = models.BooleanField(
+        _("track opens and clicks"),
+        default=False,
+        help_text=_(
+            "Links go through signed redirects and a pixel records opens. "
+            "Never for regulatory mail."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,6 +157,23 @@ class Communication(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.email_tracking and self.category == self.Category.REGULATORY:
+            raise ValidationError(
+                {"email_tracking": _("Regulatory mail is never tracked (opens or clicks).")}
+            )
+
+    @property
+    def tracks_email(self) -> bool:
+        """Whether its emails are tracked: asked for, and never for regulatory mail."""
+        return self.email_tracking and self.category != self.Category.REGULATORY
+
+    @property
+    def email_reply_to_address(self) -> str:
+        """The Reply-To of its emails: its own, else the brand's ("" for none)."""
+        return self.email_reply_to or self.brand.email_reply_to
 
     @property
     def sms_sender_id(self) -> str:

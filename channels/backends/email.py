@@ -27,8 +27,13 @@ class FrozenEmail(EmailMultiAlternatives):
         return self._frozen
 
     def as_bytes(self) -> bytes:
-        """The RFC 822 bytes the SMTP backend sends (CRLF line endings)."""
-        return self.message().as_bytes(linesep="\r\n")
+        """The RFC 822 bytes the SMTP backend sends (CRLF line endings), serialised once."""
+        message = self.message()
+        content: bytes = message.as_bytes(linesep="\r\n")
+        if not isinstance(message, _SentBytes):
+            # The SMTP backend serialises message() again: it gets these very bytes.
+            self._frozen = _SentBytes(content)
+        return content
 
     def send_as(self, content: bytes) -> None:
         """Send exactly ``content`` (the bytes archived at the first attempt) instead of a
@@ -56,8 +61,13 @@ def email_build(
     from_email: str,
     message_id: str,
     extra_headers: dict[str, str] | None = None,
+    reply_to: str = "",
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> FrozenEmail:
     """Build the email for ``rendered`` with a fixed Message-ID and Date.
+
+    ``attachments`` are (file name, content, MIME type); with any, the message is
+    multipart/mixed around the multipart/alternative text and HTML.
 
     The recipient's name comes from data: it is put on one line and quoted as a display
     name, so commas, angle brackets or line breaks in it can add no address or header.
@@ -74,9 +84,12 @@ def email_build(
         body=rendered.text,
         from_email=from_email,
         to=[recipient],
+        reply_to=[reply_to] if reply_to else None,
         headers=headers,
     )
     message.attach_alternative(rendered.html, "text/html")
+    for filename, content, mimetype in attachments or ():
+        message.attach(filename, content, mimetype)
     return message
 
 

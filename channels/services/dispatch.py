@@ -18,7 +18,7 @@ import logging
 import smtplib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from ccm.log_context import log_context_bind
 from channels.backends import sms_backends
 from channels.backends.email import FrozenEmail, email_build
 from channels.backends.sms.base import SmsMessage
+from channels.email_links import html_track, unsubscribe_url
 from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
 from channels.rate_limits import limiter
@@ -51,6 +52,7 @@ from channels.services.sms import sms_build, sms_throttle
 from compliance.services import ArchiveRecord, archive_records_create, artifact_read
 from customers.models import Suppression
 from customers.services import suppression_add
+from templates_store.models import Communication
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
@@ -182,16 +184,19 @@ def _record_sent(sent: list[tuple[_Outgoing, str]]) -> None:
     if not sent:
         return
     now = timezone.now()
+    provider_ids: Any = F("message_id")  # SMTP: the provider knows it by its Message-ID
+    if any(provider_id != o.message.message_id for o, provider_id in sent):
+        provider_ids = Case(
+            *(When(pk=o.message.pk, then=Value(provider_id)) for o, provider_id in sent),
+            default=F("provider_message_id"),
+        )
     marked = (
         _owned_all([o.message for o, _ in sent])
         .filter(status__in=[Status.SENDING, Status.QUEUED])
         .update(
             status=Status.SENT,
             sent_at=now,
-            provider_message_id=Case(
-                *(When(pk=o.message.pk, then=Value(provider_id)) for o, provider_id in sent),
-                default=F("provider_message_id"),
-            ),
+            provider_message_id=provider_ids,
             claimed_at=None,
             not_before=None,
         )
@@ -254,16 +259,62 @@ def _message_ids_fix(messages: list[Message]) -> None:
     Message.objects.bulk_update(new, ["message_id"], batch_size=500)
 
 
+def _email_list_headers(message: Message) -> dict[str, str]:
+    """Marketing email carries one-click unsubscribe (RFC 8058, RFC 2369): mail clients
+    POST to the signed URL, which withdraws the customer's marketing consent."""
+    if message.version.communication.category != Communication.Category.MARKETING:
+        return {}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(message.pk)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def _email_tracked(message: Message, rendered: Rendered) -> Rendered:
+    """With tracking on (never for regulatory mail), the HTML whose links go through
+    signed redirects, with an open pixel; this is what is archived and sent. The text
+    part keeps the plain links."""
+    if not message.version.communication.tracks_email:
+        return rendered
+    return replace(rendered, html=html_track(html_text=rendered.html, message_id=message.pk))
+
+
+def _email_attachments(message: Message) -> list[tuple[str, bytes, str]]:
+    """The letter of the same message as a PDF, when the communication asks for it:
+    the print variant in the message's locale, addressed to the customer's postal
+    address. Raises RenderError when there is no such variant."""
+    communication = message.version.communication
+    if not communication.email_attach_letter:
+        return []
+    address = message.customer.postal_address if message.customer is not None else ""
+    letter = render(
+        message.version,
+        "print",
+        message.locale,
+        message.data,
+        recipient=Recipient(
+            name=message.recipient_name,
+            address_lines=tuple(line.strip() for line in address.splitlines() if line.strip()),
+        ),
+        letter_date=timezone.localdate(message.created_at),
+    )
+    return [(f"{communication.key}.pdf", render_pdf(letter), "application/pdf")]
+
+
 def _build(message: Message, rendered: Rendered) -> _Outgoing:
     """The artifact of one message as it will leave. Raises DeliveryError (permanent) for
     an SMS that may not go (number, country, length)."""
     if message.channel == "email":
+        communication = message.version.communication
         email = email_build(
-            rendered=rendered,
+            rendered=_email_tracked(message, rendered),
             to=message.recipient,
             to_name=message.recipient_name,
-            from_email=message.version.communication.brand.email_sender,
+            from_email=communication.brand.email_sender,
             message_id=message.message_id,
+            extra_headers=_email_list_headers(message),
+            reply_to=communication.email_reply_to_address,
+            attachments=_email_attachments(message),
         )
         # ESPs (through anymail) echo this back in their tracking events.
         email.metadata = {"ccm_message_id": str(message.pk)}  # type: ignore[attr-defined]

@@ -82,3 +82,56 @@ def delivery_event_record(
     if kind in (DeliveryEvent.Kind.DELIVERED, BOUNCED, DeliveryEvent.Kind.FAILED):
         callbacks_for_messages(message_ids=[message.pk])
     return event
+
+
+# EVENTS FROM LINKS IN THE EMAIL ---------------------------------------------------------
+
+
+def message_unsubscribe(*, message: Message) -> bool:
+    """One-click unsubscribe from a marketing email (RFC 8058): the customer's marketing
+    consent is withdrawn (an email without a customer has its address suppressed) and an
+    ``unsubscribed`` event recorded. Idempotent: returns False when the message was
+    already unsubscribed from and nothing changed."""
+    with transaction.atomic():
+        Message.objects.select_for_update().filter(pk=message.pk).first()
+        if message.events.filter(kind=DeliveryEvent.Kind.UNSUBSCRIBED).exists():
+            return False
+        if message.customer is not None:
+            consent_set(
+                customer=message.customer,
+                category="marketing",
+                granted=False,
+                source="unsubscribe",
+            )
+        else:
+            suppression_add(
+                channel=message.channel,
+                address=message.recipient,
+                reason=Suppression.Reason.UNSUBSCRIBE,
+            )
+        DeliveryEvent.objects.create(
+            message=message, kind=DeliveryEvent.Kind.UNSUBSCRIBED, detail={"source": "one_click"}
+        )
+    return True
+
+
+def message_opened(*, message: Message) -> DeliveryEvent:
+    """An open (the pixel loaded): one ``opened`` event per message, whose ``count``
+    grows with each later load (mail clients and proxies load images more than once)."""
+    with transaction.atomic():
+        Message.objects.select_for_update().filter(pk=message.pk).first()
+        event = message.events.filter(kind=DeliveryEvent.Kind.OPENED).first()
+        if event is None:
+            return DeliveryEvent.objects.create(
+                message=message, kind=DeliveryEvent.Kind.OPENED, detail={"count": 1}
+            )
+        event.detail = {**event.detail, "count": int(event.detail.get("count", 1)) + 1}
+        event.save(update_fields=["detail"])
+        return event
+
+
+def message_clicked(*, message: Message, url: str) -> DeliveryEvent:
+    """A click on a tracked link: one ``clicked`` event per click, naming the link."""
+    return DeliveryEvent.objects.create(
+        message=message, kind=DeliveryEvent.Kind.CLICKED, detail={"url": url}
+    )
