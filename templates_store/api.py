@@ -117,6 +117,9 @@ class CommunicationSerializer(serializers.ModelSerializer):
             "data_schema",
             "sms_sender",
             "letter_envelope",
+            "email_reply_to",
+            "email_attach_letter",
+            "email_tracking",
             "published_version",
             "updated_at",
         ]
@@ -160,6 +163,9 @@ class CommunicationWriteSerializer(serializers.ModelSerializer):
             "letter_max_pages",
             "sms_sender",
             "letter_envelope",
+            "email_reply_to",
+            "email_attach_letter",
+            "email_tracking",
         ]
         # The key is checked by the service (unique, a slug); it never changes.
         extra_kwargs: dict[str, Any] = {"key": {"validators": []}}

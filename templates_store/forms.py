@@ -71,6 +71,9 @@ class CommunicationForm(forms.ModelForm):
             "letter_max_pages",
             "sms_sender",
             "letter_envelope",
+            "email_reply_to",
+            "email_attach_letter",
+            "email_tracking",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 

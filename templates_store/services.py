@@ -57,9 +57,15 @@ def communication_create(
     letter_max_pages: int = 4,
     sms_sender: str = "",
     letter_envelope: str = LetterEnvelope.DIN_DL,
+    email_reply_to: str = "",
+    email_attach_letter: bool = False,
+    email_tracking: bool = False,
 ) -> Communication:
     """Create a communication with an empty draft version 1."""
     communication = Communication(
+        email_reply_to=email_reply_to,
+        email_attach_letter=email_attach_letter,
+        email_tracking=email_tracking,
         sms_max_segments=sms_max_segments,
         letter_max_pages=letter_max_pages,
         sms_sender=sms_sender,
@@ -240,6 +246,9 @@ COMMUNICATION_EDITABLE_FIELDS = frozenset(
         "letter_max_pages",
         "sms_sender",
         "letter_envelope",
+        "email_reply_to",
+        "email_attach_letter",
+        "email_tracking",
     }
 )
 

@@ -276,3 +276,33 @@ class HeaderTests:
             assert email_["Message-ID"] == message.message_id
         assert len({m.message_id for m in messages}) == 2
         assert all(re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", m.message_id) for m in messages)
+
+
+class CommunicationSettingsTests:
+    def test_the_email_settings_are_set_through_the_service_and_tracking_refused_for_regulatory(
+        self,
+    ):
+        from templates_store import services as store
+
+        author = UserFactory()
+        communication = store.communication_create(
+            key="newsletter",
+            name="Newsletter",
+            category=Communication.Category.MARKETING,
+            brand=BrandFactory(),
+            author=author,
+            email_reply_to="news@acme.example",
+            email_attach_letter=True,
+            email_tracking=True,
+        )
+        communication.refresh_from_db()
+        assert communication.email_reply_to_address == "news@acme.example"
+        assert communication.email_attach_letter and communication.tracks_email
+        with pytest.raises(ValidationError) as err:
+            store.communication_update(
+                communication=communication, category=Communication.Category.REGULATORY
+            )
+        assert "email_tracking" in err.value.message_dict
+        store.communication_update(communication=communication, email_tracking=False)
+        communication.refresh_from_db()
+        assert not communication.tracks_email
