@@ -194,6 +194,8 @@ class StudioReviewFlowTests:
         expect(grid.locator(".preview-channel")).to_have_count(3)
         expect_previews(page, "preview", japanese=True)
         assert "をお支払いください" in letter_text(page, "preview")
+        # A frame outside the viewport is not painted in a full-page screenshot.
+        grid.scroll_into_view_if_needed()
         screenshot(page, "studio-review-flow-preview")
 
         page.get_by_role("button", name="Submit for review").click()
@@ -237,6 +239,8 @@ class StudioReviewFlowTests:
         expect(page).to_have_url(re.compile(r"locale=ja$"))
         expect_previews(page, "preview-new", japanese=True)
         assert "をお支払いください" in letter_text(page, "preview-new")
+        expect(page.locator("#checks h2")).to_contain_text("ready for review", timeout=30_000)
+        page.locator("#preview-new").scroll_into_view_if_needed()
         screenshot(page, "studio-review-flow-review")
 
         page.locator("#review-form textarea[name=comment]").fill("Clear and correct.")
