@@ -240,8 +240,12 @@ class StudioReviewFlowTests:
         expect_previews(page, "preview-new", japanese=True)
         assert "をお支払いください" in letter_text(page, "preview-new")
         expect(page.locator("#checks h2")).to_contain_text("ready for review", timeout=30_000)
-        page.locator("#preview-new").scroll_into_view_if_needed()
+        # The previews are stacked, taller than the window: show the whole page at once.
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1280, "height": height})
+        expect(page.frame_locator("#preview-new-email iframe").locator("body")).to_be_visible()
         screenshot(page, "studio-review-flow-review")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         page.locator("#review-form textarea[name=comment]").fill("Clear and correct.")
         page.locator("#review-form").get_by_role("button", name="Approve").click()
