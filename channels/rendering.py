@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+import css_inline
 import jinja2
 import weasyprint
 from babel.dates import format_date as babel_format_date
@@ -261,13 +262,43 @@ _WHITESPACE_RUN = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
+# Elements whose content is not text: style sheets, scripts, the head.
+_NOT_TEXT = re.compile(r"(?is)<(style|script|head)\b[^>]*>.*?</\1\s*>")
+# A link whose label is not its address: the text part shows the address after it.
+_LINK = re.compile(
+    r"""(?is)<a\b[^>]*?\shref\s*=\s*(?:"(https?://[^"]*)"|'(https?://[^']*)')[^>]*>(.*?)</a\s*>"""
+)
+
+
+def _link_as_text(match: re.Match[str]) -> str:
+    url = html_module.unescape(match.group(1) or match.group(2) or "")
+    label = match.group(3)
+    if html_module.unescape(strip_tags(label)).strip() == url:
+        return label
+    return f"{label} ({html_module.escape(url)})"
+
+
 def html_to_text(html: str) -> str:
-    """A readable plain-text alternative for an HTML body without a written one."""
-    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</h[1-6]>|</li>|</tr>", "\n", html)
+    """A readable plain-text alternative for an HTML body without a written one: no
+    style sheets or scripts, and each http(s) link followed by its address."""
+    text = _LINK.sub(_link_as_text, _NOT_TEXT.sub("", html))
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</h[1-6]>|</li>|</tr>", "\n", text)
     # Entities become the characters they stand for: the text part is text, not HTML.
     text = html_module.unescape(strip_tags(text))
     lines = [_WHITESPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+# Mail clients drop <style> blocks: rules become style attributes. Media queries stay in
+# a <style> in the head (clients that know them apply them). Nothing is fetched.
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
+
+
+def _css_inline(html: str) -> str:
+    try:
+        return _INLINER.inline(html)
+    except (css_inline.InlineError, ValueError) as exc:
+        raise RenderError(f"CSS cannot be inlined: {exc}", field="body_html") from exc
 
 
 def _single_line(value: str) -> str:
@@ -405,10 +436,12 @@ def render_content(
     if channel == "email":
         rendered_subject = _single_line(_render_field("text", "subject", subject, context))
         body = _render_field("html", "body_html", body_html, html_context)
-        html = _layout("email.html").render(
-            subject=rendered_subject,
-            body=Markup(body),  # noqa: S704 - rendered by the autoescaping sandbox
-            **layout_context,
+        html = _css_inline(
+            _layout("email.html").render(
+                subject=rendered_subject,
+                body=Markup(body),  # noqa: S704 - rendered by the autoescaping sandbox
+                **layout_context,
+            )
         )
         text = (
             _render_field("text", "body_text", body_text, context).strip()

@@ -195,6 +195,10 @@ class TrackingTests:
         assert not [h for h in hrefs if h.startswith(("https://acme.example", "http://acme"))]
         assert 'href="mailto:help@acme.example"' in html and 'href="#top"' in html
         assert f'src="{open_url(message.pk)}"' in html
+        # The text part shows the plain (untracked) addresses after the link labels.
+        text = parsed.get_body(preferencelist=("plain",)).get_content()
+        assert "pay (https://acme.example/pay?a=1&b=2)" in text
+        assert "/e/c/" not in text
 
         tracked = [h.replace("&amp;", "&") for h in hrefs if "/e/c/" in h]
         assert len(tracked) == 2
@@ -306,3 +310,38 @@ class CommunicationSettingsTests:
         store.communication_update(communication=communication, email_tracking=False)
         communication.refresh_from_db()
         assert not communication.tracks_email
+
+
+class CssAndTextTests:
+    def _email(self, body: str):
+        from channels.rendering import render_content
+
+        return render_content(
+            channel="email",
+            locale="en",
+            brand=BrandFactory(),
+            subject="Hi",
+            body_html=body,
+            body_text="",
+            data={},
+        )
+
+    def test_style_rules_become_style_attributes_and_media_queries_stay(self):
+        rendered = self._email(
+            "<style>p.note { color: #c00000 } @media (max-width: 600px) { p { font-size: 18px } }"
+            '</style><p class="note">Read this</p>'
+        )
+        assert re.search(r'<p class="note" style="[^"]*color: #c00000', rendered.html)
+        assert "p.note" not in rendered.html
+        assert "@media (max-width: 600px)" in rendered.html
+        assert rendered.text == "Read this"
+
+    def test_the_text_part_carries_link_addresses(self):
+        rendered = self._email(
+            '<p>Pay <a href="https://acme.example/pay?a=1&amp;b=2">here</a> or see '
+            '<a href="https://acme.example/">https://acme.example/</a> or '
+            '<a href="mailto:help@acme.example">write</a>.</p>'
+        )
+        assert rendered.text == (
+            "Pay here (https://acme.example/pay?a=1&b=2) or see https://acme.example/ or write."
+        )
