@@ -2,6 +2,7 @@ import pytest
 
 from channels.backends.printing import locmem as print_locmem
 from channels.backends.sms import locmem as sms_locmem
+from tests.email_checks import email_check
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +25,16 @@ def _isolated_storage(settings, tmp_path):
     yield
     sms_locmem.outbox.clear()
     print_locmem.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _emails_parse_back():
+    """Every email a test sent is parsed back from its bytes and checked."""
+    yield
+    from django.core import mail
+
+    for message in getattr(mail, "outbox", []):
+        email_check(message)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,8 @@ PUBLIC = {"login", "logout", "set_language", "sms-dlr", "survey:answer", "health
 # The second login step answers only a session that has just passed the password step
 # (tests/ccm/test_two_factor.py).
 PUBLIC |= {"login_verify", "login_enrol"}
+# Links inside emails: each answers only a signed token (tests/channels/test_email_features.py).
+PUBLIC |= {"email_links:unsubscribe", "email_links:click", "email_links:open"}
 PUBLIC_PREFIXES = ("admin/", "anymail/")
 # Needs only a login (no data shown).
 LOGIN_ONLY = {"home", "schema", "api-docs", "api-redoc", "mailbox:list", "mailbox:detail"}
