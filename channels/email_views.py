@@ -5,6 +5,7 @@ import base64
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -38,10 +39,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         message = Message.objects.select_related("customer").get(pk=unsubscribe_token_read(token))
     except (EmailLinkError, Message.DoesNotExist):
         return _refused(request)
-    if request.method == "POST":
-        message_unsubscribe(message=message)
-        return render(request, "channels/unsubscribe_done.html")
-    return render(request, "channels/unsubscribe_confirm.html")
+    # The page speaks the language the email was written in.
+    with translation.override(message.locale):
+        if request.method == "POST":
+            message_unsubscribe(message=message)
+            return render(request, "channels/unsubscribe_done.html")
+        return render(request, "channels/unsubscribe_confirm.html")
 
 
 @never_cache

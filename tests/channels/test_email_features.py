@@ -134,6 +134,13 @@ class ListUnsubscribeTests:
         assert Consent.objects.get(customer=message.customer, category="marketing").granted
         assert not message.events.filter(kind=DeliveryEvent.Kind.UNSUBSCRIBED).exists()
 
+    def test_the_page_speaks_the_language_of_the_email(self, client):
+        communication = CommunicationFactory(category=Communication.Category.MARKETING)
+        [message], _ = _send(communication, locale="ja")
+        url = _path(unsubscribe_url(message.pk))
+        assert "マーケティングメールの配信停止" in client.get(url).content.decode()
+        assert "配信を停止しました" in client.post(url).content.decode()
+
     def test_a_forged_or_foreign_token_is_refused(self, client):
         communication = CommunicationFactory(category=Communication.Category.MARKETING)
         [message], _ = _send(communication)
