@@ -28,8 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-MESSAGES_PER_ROUND = 1000
-ROUNDS = 3
+MESSAGES_PER_ROUND = 600
+ROUNDS = 7
 
 
 def run(compare: Callable[..., str]) -> str:
