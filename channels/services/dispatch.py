@@ -24,8 +24,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, CharField, F, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -252,11 +253,30 @@ def message_id_for(message: Message) -> str:
 
 
 def _message_ids_fix(messages: list[Message]) -> None:
-    """Store the Message-ID of the messages that have none yet (first attempts)."""
+    """Store the Message-ID of the messages that have none yet (first attempts). On
+    PostgreSQL in one statement that derives each id as ``message_id_for`` does."""
     new = [m for m in messages if not m.message_id]
     for message in new:
         message.message_id = message_id_for(message)
-    Message.objects.bulk_update(new, ["message_id"], batch_size=500)
+    if not new:
+        return
+    if connection.vendor != "postgresql":
+        Message.objects.bulk_update(new, ["message_id"], batch_size=500)
+        return
+    Message.objects.filter(pk__in=[m.pk for m in new], message_id="").update(
+        message_id=Concat(
+            Value("<"),
+            Func(
+                F("created_at"),
+                template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')",
+                output_field=CharField(),
+            ),
+            Value("."),
+            Cast("pk", CharField()),
+            Value(f"@{settings.CCM_MESSAGE_ID_DOMAIN}>"),
+            output_field=CharField(),
+        )
+    )
 
 
 def _email_list_headers(message: Message) -> dict[str, str]:

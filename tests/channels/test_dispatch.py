@@ -1,3 +1,4 @@
+import datetime as dt
 import smtplib
 from datetime import timedelta
 from unittest import mock
@@ -194,6 +195,20 @@ class ClaimFencingTests:
         first = services.dispatch.message_id_for(message)
         assert first == services.dispatch.message_id_for(Message.objects.get(id=ids[0]))
         assert first.startswith("<") and first.endswith(">") and str(message.pk) in first
+
+    def test_the_stored_message_id_is_the_one_sent_and_derived(self):
+        _, ids = _queued_batch(3)
+        Message.objects.filter(id=ids[0]).update(
+            created_at=dt.datetime(2026, 3, 29, 1, 30, 0, 7, tzinfo=dt.UTC)
+        )
+        services.messages_send(message_ids=ids)
+        sent = {m.extra_headers["Message-ID"] for m in mail.outbox}
+        for message in Message.objects.filter(id__in=ids):
+            assert message.message_id in sent
+            assert message.message_id == services.dispatch.message_id_for(
+                Message(pk=message.pk, created_at=message.created_at)
+            )
+        assert Message.objects.get(id=ids[0]).message_id.startswith("<20260329013000000007.")
 
     def test_a_message_is_given_up_after_its_last_attempt(self, settings):
         settings.CCM_MAX_ATTEMPTS = 3
