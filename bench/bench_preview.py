@@ -13,8 +13,10 @@ import weasyprint
 from markupsafe import Markup
 
 from ccm.demo.content import BRAND, STATEMENT_VARIANTS, sample_data
+from channels.letter_formats import envelope_format
 from channels.rendering import LAYOUTS_DIR, Recipient, render_content, render_pdf
 from templates_store.models import Brand
+from templates_store.shared_selectors import theme_of
 
 RECIPIENT = Recipient(name="Emma Clarke", address_lines=("12 Station Road", "Leeds", "LS1 4AB"))
 
@@ -73,18 +75,30 @@ def run(compare: Callable[..., str]) -> str:
     sms_body = text_env.from_string(sms["body_text"])
     email_layout, letter_layout = env.get_template("email.html"), env.get_template("letter.html")
 
-    context = {**data, "brand": brand, "locale": "en"}
+    # The brand's own colours and fonts, as the project applies them without a theme.
+    theme = theme_of(version=None, brand=brand)
+    fmt = envelope_format("")
+    context = {**data, "brand": brand, "theme": theme, "locale": "en"}
 
     def bare() -> int:
         email_layout.render(
-            subject="s", body=Markup(email_body.render(context)), brand=brand, locale="en"
+            subject="s",
+            body=Markup(email_body.render(context)),
+            brand=brand,
+            theme=theme,
+            locale="en",
         )
         sms_body.render(context)
         html = letter_layout.render(
             body=Markup(letter_body.render(context)),
             brand=brand,
+            theme=theme,
             locale="en",
             recipient=RECIPIENT,
+            fmt=fmt,
+            window=fmt.relative(fmt.window),
+            address_size=10,
+            page_label='"Page " counter(page) " of " counter(pages)',
             letter_date="23 November 2026",
         )
         weasyprint.HTML(string=html).write_pdf()

@@ -1,13 +1,15 @@
-"""The email render path (sandbox, brand layout, text part) against bare Jinja2 rendering
-the same body and layout with a cached compiled template."""
+"""The email render path (sandbox, brand layout, CSS inlining, text part) against bare
+Jinja2 rendering the same body and layout with a cached compiled template, and css-inline."""
 
 from collections.abc import Callable
 
+import css_inline
 import jinja2
 from markupsafe import Markup
 
 from channels.rendering import LAYOUTS_DIR, render_content
 from templates_store.models import Brand
+from templates_store.shared_selectors import theme_of
 
 BODY = (
     "<p>Dear {{ first_name }},</p><p>Your bill of {{ amount }} is due on {{ due_date }}.</p>"
@@ -39,6 +41,8 @@ def run(compare: Callable[..., str]) -> str:
             )
         return BATCH
 
+    theme = theme_of(version=None, brand=brand)
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
     env = jinja2.Environment(autoescape=True, loader=jinja2.FileSystemLoader(LAYOUTS_DIR))
     env.filters["css"] = Markup
     text_env = jinja2.Environment(autoescape=False)
@@ -51,7 +55,11 @@ def run(compare: Callable[..., str]) -> str:
     def bare() -> int:
         for _ in range(BATCH):
             body = body_t.render(DATA)
-            layout.render(subject="Your bill", body=Markup(body), brand=brand, locale="en")
+            inliner.inline(
+                layout.render(
+                    subject="Your bill", body=Markup(body), brand=brand, theme=theme, locale="en"
+                )
+            )
             text_t.render(DATA)
         return BATCH
 
