@@ -169,6 +169,18 @@ class RequeueStuckTests:
         assert Message.objects.get(id=ids[0]).status == "queued"
 
 
+class ProviderIdTests:
+    def test_each_sms_records_the_id_its_provider_gave_it(self):
+        _, ids = _queued_batch(3, preference=("sms",))
+        services.messages_send(message_ids=ids)
+        messages = list(Message.objects.filter(id__in=ids))
+        assert [m.status for m in messages] == ["sent"] * 3
+        for message in messages:
+            assert message.provider_message_id == f"locmem-{message.message_id}"
+            event = message.events.get(kind=DeliveryEvent.Kind.SENT)
+            assert event.detail["provider_message_id"] == message.provider_message_id
+
+
 class ClaimFencingTests:
     def test_a_worker_that_lost_its_claim_changes_nothing(self):
         _, ids = _queued_batch(1)
