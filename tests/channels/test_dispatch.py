@@ -136,7 +136,7 @@ class RequeueStuckTests:
 
     def test_queued_messages_whose_tasks_the_broker_lost_are_enqueued_again(self, settings):
         settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
-        batch, ids = _queued_batch(3)
+        _, ids = _queued_batch(3)
         long_ago = timezone.now() - timedelta(minutes=5)
         Message.objects.filter(id__in=ids[:2]).update(created_at=long_ago)
         # Scheduled: messages_release_due enqueues it when due, not the sweeper.
@@ -149,7 +149,7 @@ class RequeueStuckTests:
 
     def test_a_batch_whose_dispatch_task_was_lost_is_dispatched(self, settings):
         settings.CCM_CLAIM_TIMEOUT_SECONDS = 60
-        batch, ids = _queued_batch(2)
+        batch, _ = _queued_batch(2)
         Batch.objects.filter(pk=batch.pk).update(
             status=Batch.Status.QUEUED, created_at=timezone.now() - timedelta(minutes=5)
         )
