@@ -150,23 +150,7 @@ class CommunicationWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Communication
-        fields = [
-            "key",
-            "name",
-            "description",
-            "purpose",
-            "category",
-            "owner_team",
-            "brand",
-            "data_schema",
-            "sms_max_segments",
-            "letter_max_pages",
-            "sms_sender",
-            "letter_envelope",
-            "email_reply_to",
-            "email_attach_letter",
-            "email_tracking",
-        ]
+        fields = ["key", *Communication.DESIGNER_FIELDS]
         # The key is checked by the service (unique, a slug); it never changes.
         extra_kwargs: dict[str, Any] = {"key": {"validators": []}}
 

@@ -58,23 +58,7 @@ class CommunicationForm(forms.ModelForm):
 
     class Meta:
         model = Communication
-        fields = [
-            "key",
-            "name",
-            "description",
-            "purpose",
-            "category",
-            "owner_team",
-            "brand",
-            "data_schema",
-            "sms_max_segments",
-            "letter_max_pages",
-            "sms_sender",
-            "letter_envelope",
-            "email_reply_to",
-            "email_attach_letter",
-            "email_tracking",
-        ]
+        fields = ["key", *Communication.DESIGNER_FIELDS]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def clean_data_schema(self) -> dict[str, Any]:

@@ -80,6 +80,25 @@ class Brand(models.Model):
 
 
 class Communication(models.Model):
+    # What a designer sets on a communication after creating it (its key never changes:
+    # back-office systems send by key), in the order forms and the API show them.
+    DESIGNER_FIELDS = (
+        "name",
+        "description",
+        "purpose",
+        "category",
+        "owner_team",
+        "brand",
+        "data_schema",
+        "sms_max_segments",
+        "letter_max_pages",
+        "sms_sender",
+        "letter_envelope",
+        "email_reply_to",
+        "email_attach_letter",
+        "email_tracking",
+    )
+
     class Category(models.TextChoices):
         TRANSACTIONAL = "transactional", _("Transactional")
         REGULATORY = "regulatory", _("Regulatory")

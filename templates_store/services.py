@@ -233,24 +233,7 @@ def version_reject(*, version: TemplateVersion, actor: User, comment: str) -> Te
     return version
 
 
-COMMUNICATION_EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "description",
-        "purpose",
-        "category",
-        "owner_team",
-        "brand",
-        "data_schema",
-        "sms_max_segments",
-        "letter_max_pages",
-        "sms_sender",
-        "letter_envelope",
-        "email_reply_to",
-        "email_attach_letter",
-        "email_tracking",
-    }
-)
+COMMUNICATION_EDITABLE_FIELDS = frozenset(Communication.DESIGNER_FIELDS)
 
 
 def communication_update(*, communication: Communication, **fields: Any) -> Communication:
