@@ -9,7 +9,6 @@ Neither needs a login; the errors themselves go to the log, not to the caller.
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import FileSystemStorage, storages
@@ -17,7 +16,6 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from kombu.exceptions import ChannelError
 
 from ccm.celery import app as celery_app
 
@@ -73,23 +71,6 @@ def readiness() -> dict[str, str]:
         else:
             results[name] = "ok"
     return results
-
-
-def broker_queue_lengths() -> dict[str, int]:
-    """Tasks waiting in each queue of CELERY_TASK_QUEUES (through kombu: any transport)."""
-    if celery_app.conf.task_always_eager:
-        return {}
-    lengths: dict[str, int] = {}
-    with celery_app.connection_for_read() as conn:
-        conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT)
-        channel: Any = conn.default_channel
-        for name in celery_app.amqp.queues:
-            try:
-                lengths[name] = channel.queue_declare(queue=name, passive=True).message_count
-            except ChannelError:
-                # Redis drops the key of an empty queue: it does not "exist".
-                lengths[name] = 0
-    return lengths
 
 
 @login_not_required

@@ -122,10 +122,10 @@ class DatabaseCollector(Collector):
         )
 
     def _queues(self) -> GaugeMetricFamily | None:
-        from ccm.health import broker_queue_lengths
+        from ccm import broker
 
         try:
-            lengths = broker_queue_lengths()
+            lengths = broker.broker_queue_sizes()
         except Exception as exc:  # a broker outage must not hide the rest
             logger.warning("queue lengths unavailable: %s", exc)
             return None

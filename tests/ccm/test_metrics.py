@@ -122,7 +122,7 @@ class MetricsContentTests:
         def down():
             raise ConnectionError("broker down")
 
-        monkeypatch.setattr("ccm.health.broker_queue_lengths", down)
+        monkeypatch.setattr("ccm.broker.broker_queue_sizes", down)
         with caplog.at_level(logging.WARNING):
             samples = _scrape(client)
         assert not any(name == "ccm_celery_queue_length" for name, _ in samples)
@@ -131,7 +131,7 @@ class MetricsContentTests:
 
     def test_queue_depth_is_read_per_queue(self, client, monkeypatch):
         monkeypatch.setattr(
-            "ccm.health.broker_queue_lengths", lambda: {"email": 3, "print": 0, "realtime": 1}
+            "ccm.broker.broker_queue_sizes", lambda: {"email": 3, "print": 0, "realtime": 1}
         )
         samples = _scrape(client)
         assert samples[("ccm_celery_queue_length", (("queue", "email"),))] == 3
