@@ -20,7 +20,6 @@ import json
 import os
 import re
 import smtplib
-import socket
 import socketserver
 import statistics
 import subprocess
@@ -31,9 +30,9 @@ from collections.abc import Callable, Iterator
 from multiprocessing import Process, Value
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.support import ROOT, child_run, database_recreate, database_url, free_port, payment_data
+
 MESSAGES_PER_ROUND = 2000
 ROUNDS = 3
 ENQUEUE_RECIPIENTS = 100_000
@@ -42,16 +41,7 @@ BROKER_URL = "redis://127.0.0.1:6379/14"
 
 def run(compare: Callable[..., str]) -> str:
     """Entry point for bench/run.py: the work happens in a child process of its own."""
-    result = subprocess.run(
-        [sys.executable, __file__],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        return f"pipeline_email: FAILED\n{result.stdout}{result.stderr[-4000:]}"
-    return result.stdout.strip()
+    return child_run("bench_pipeline", "pipeline_email")
 
 
 # THE SMTP SINK ------------------------------------------------------------------------
@@ -92,39 +82,15 @@ def _sink_serve(port: int, received: Any) -> None:
     server.serve_forever()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # SET-UP -------------------------------------------------------------------------------
 
 
-def _database_url() -> str:
-    url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ccm_bench"))
-    if not url.scheme.startswith("postgres"):
-        raise SystemExit("bench_pipeline needs PostgreSQL: set DATABASE_URL=postgres://...")
-    return urlunsplit(url._replace(path=url.path + "_pipeline"))
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _environment(database_url: str, folder: Path, smtp_port: int) -> dict[str, str]:
+def _environment(dsn: str, folder: Path, smtp_port: int) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "ccm.settings.local",
         "DJANGO_DEBUG": "false",
         "CCM_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": dsn,
         "CELERY_BROKER_URL": BROKER_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
@@ -142,16 +108,7 @@ def _rows(count: int, offset: int) -> Iterator[dict[str, Any]]:
             "email": f"customer{n}@example.net",
             "name": f"Customer {n}",
             "locale": "en",
-            "data": {
-                "first_name": f"Alex{n}",
-                "customer_name": f"Alex Customer {n}",
-                "account_number": f"NW-{n % 1_000_000:06d}",
-                "invoice_number": f"INV-2026-{n:06d}",
-                "amount": 25 + n % 300,
-                "currency": "GBP",
-                "due_date": "2026-12-15",
-                "payment_url": f"https://nwe.example/pay/NW-{n % 1_000_000:06d}",
-            },
+            "data": payment_data(n),
         }
 
 
@@ -353,13 +310,13 @@ def main() -> None:
     import redis
 
     folder = Path(tempfile.mkdtemp(prefix="ccm-bench-pipeline-"))
-    smtp_port = _free_port()
+    smtp_port = free_port()
     received = Value("l", 0)
     sink = Process(target=_sink_serve, args=(smtp_port, received), daemon=True)
     sink.start()
-    database_url = _database_url()
-    _recreate_database(database_url)
-    env = _environment(database_url, folder, smtp_port)
+    dsn = database_url("_pipeline")
+    database_recreate(dsn)
+    env = _environment(dsn, folder, smtp_port)
     os.environ.update(env)
     redis.Redis.from_url(BROKER_URL).flushdb()
 
@@ -368,7 +325,7 @@ def main() -> None:
     django.setup()
     communication, token, variant = _set_up()
     project = Project(communication=communication, token=token)
-    bare = Bare(variant=variant, smtp_port=smtp_port, folder=folder, dsn=database_url)
+    bare = Bare(variant=variant, smtp_port=smtp_port, folder=folder, dsn=dsn)
 
     lines = []
     offset = 0
@@ -410,5 +367,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

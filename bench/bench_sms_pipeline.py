@@ -14,32 +14,24 @@ DATABASE_URL database name plus ``_sms``, created afresh) and folders in /tmp.
 import datetime as dt
 import json
 import os
-import socket
 import socketserver
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from multiprocessing import Process, Value
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.support import child_run, database_recreate, database_url, free_port, payment_data
+
 MESSAGES_PER_ROUND = 600
 ROUNDS = 7
 
 
 def run(compare: Callable[..., str]) -> str:
     """Entry point for bench/run.py: the work happens in a child process of its own."""
-    result = subprocess.run(
-        [sys.executable, __file__], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        return f"pipeline_sms: FAILED\n{result.stdout}{result.stderr[-4000:]}"
-    return result.stdout.strip()
+    return child_run("bench_sms_pipeline", "pipeline_sms")
 
 
 # THE HTTP SERVER ----------------------------------------------------------------------
@@ -79,44 +71,7 @@ def _serve(port: int, received: Any) -> None:
     server.serve_forever()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # SET-UP -------------------------------------------------------------------------------
-
-
-def _database_url() -> str:
-    url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ccm_bench"))
-    if not url.scheme.startswith("postgres"):
-        raise SystemExit("bench_sms_pipeline needs PostgreSQL: set DATABASE_URL=postgres://...")
-    return urlunsplit(url._replace(path=url.path + "_sms"))
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _data(n: int) -> dict[str, Any]:
-    return {
-        "first_name": f"Alex{n}",
-        "customer_name": f"Alex Customer {n}",
-        "account_number": f"NW-{n % 1_000_000:06d}",
-        "invoice_number": f"INV-2026-{n:06d}",
-        "amount": 25 + n % 300,
-        "currency": "GBP",
-        "due_date": "2026-12-15",
-        "payment_url": f"https://nwe.example/pay/NW-{n % 1_000_000:06d}",
-    }
 
 
 def _number(n: int) -> str:
@@ -164,7 +119,7 @@ class Bare:
     def send(self, count: int, offset: int) -> float:
         started = time.perf_counter()
         for n in range(offset, offset + count):
-            text = self.template.render(_data(n))
+            text = self.template.render(payment_data(n))
             body = json.dumps({"to": _number(n), "from": "Northwind", "text": text})
             response = self.session.post(
                 self.url,
@@ -194,7 +149,7 @@ class Project:
                 locale="en",
                 recipient=_number(n),
                 recipient_name=f"Customer {n}",
-                data=_data(n),
+                data=payment_data(n),
             )
             for n in range(offset, offset + count)
         )
@@ -237,18 +192,18 @@ def _set_up() -> tuple[Any, str]:
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ccm-bench-sms-"))
-    port = _free_port()
+    port = free_port()
     received = Value("l", 0)
     server = Process(target=_serve, args=(port, received), daemon=True)
     server.start()
-    database_url = _database_url()
-    _recreate_database(database_url)
+    dsn = database_url("_sms")
+    database_recreate(dsn)
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "ccm.settings.local",
             "DJANGO_DEBUG": "false",
             "CCM_LOG_LEVEL": "WARNING",
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": dsn,
             "CCM_ARCHIVE_ROOT": str(folder / "archive"),
             "CCM_PRINT_ROOT": str(folder / "print"),
             "CCM_QUIET_HOURS_CHANNELS": "",
@@ -292,5 +247,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()
