@@ -107,6 +107,8 @@ class Message(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A letter's page count, recorded when it is rendered (print files group by it).
+    pages = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

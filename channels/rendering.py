@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html as html_module
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -27,10 +27,12 @@ from babel.numbers import format_currency, format_decimal
 from django.utils.html import strip_tags
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ccm.metrics import render_timed
 from channels.letter_formats import envelope_format
+from channels.pdf_files import pdf_split
 from channels.sandbox import BudgetedSandbox, render_within_budget
 from channels.sms_encoding import SmsInfo, sms_analyse
 
@@ -514,6 +516,8 @@ def render(
 # PRINT: HTML TO PDF -------------------------------------------------------------------
 
 ASSETS_DIR = Path(__file__).parent / "jinja" / "assets"
+# Self-contained (fonts embedded, colour profile), for the archive.
+PDF_VARIANT = "pdf/a-3b"
 
 
 class AssetFetcher(URLFetcher):
@@ -542,22 +546,95 @@ class AssetFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def render_pdf(rendered: Rendered) -> bytes:
-    """The PDF/A-3b of a rendered letter, every font embedded. Raises RenderError when the
-    letter refers to anything but the platform's own assets (a letter is never printed
-    with a part missing)."""
+@dataclass
+class _Letter:
+    """One letter laid out, with the fetcher that records what it was refused."""
+
+    index: int
+    document: weasyprint.Document
+    fetcher: AssetFetcher
+
+
+def _letter_layout(index: int, rendered: Rendered, font_config: FontConfiguration) -> _Letter:
+    """The laid-out pages of one letter. Raises RenderError when the letter refers to
+    anything but the platform's own assets (a letter is never printed with a part
+    missing)."""
     if rendered.channel != "print":
         raise RenderError(f"{rendered.channel} has no PDF")
     fetcher = AssetFetcher()
-    document = weasyprint.HTML(
+    html = weasyprint.HTML(
         string=rendered.html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=fetcher
     )
     try:
-        # PDF/A-3b: self-contained (fonts embedded, colour profile), for the archive.
-        pdf = document.write_pdf(pdf_variant="pdf/a-3b")
+        document = html.render(font_config=font_config, pdf_variant=PDF_VARIANT)
     except FatalURLFetchingError as exc:
         raise RenderError(str(exc), field="body_html") from exc
     if fetcher.refused:
         raise RenderError(fetcher.refused[0], field="body_html")
-    assert pdf is not None
-    return pdf
+    return _Letter(index, document, fetcher)
+
+
+def _letters_write(letters: list[_Letter]) -> list[bytes]:
+    """One PDF of the letters' pages (with the first letter's metadata), cut into one
+    file per letter. Raises RenderError when writing fetched anything refused."""
+    pages = [page for letter in letters for page in letter.document.pages]
+    try:
+        pdf = letters[0].document.copy(pages).write_pdf(pdf_variant=PDF_VARIANT)
+    except FatalURLFetchingError as exc:
+        raise RenderError(str(exc), field="body_html") from exc
+    for letter in letters:
+        if letter.fetcher.refused:
+            raise RenderError(letter.fetcher.refused[0], field="body_html")
+    return pdf_split(pdf, [len(letter.document.pages) for letter in letters])
+
+
+def render_pdfs(letters: Sequence[Rendered]) -> list[bytes | RenderError]:
+    """The PDF/A-3b of each rendered letter, every font embedded, or the RenderError that
+    stopped it (see ``render_pdf``), in the order given.
+
+    Each letter is laid out on its own ("page x of y" counts its own pages), but letters
+    with the same document metadata (title, language) are written as one PDF, then cut
+    into one file per letter: fonts are subset and embedded once for all of them, which
+    is most of what writing a PDF costs. A letter's file then holds the glyphs of the
+    characters its neighbours used too (shapes only, never their text). A letter with
+    files attached (``<link rel="attachment">``) is written on its own.
+    """
+    font_config = FontConfiguration()
+    results: list[bytes | RenderError] = []
+    groups: dict[Any, list[_Letter]] = {}
+    for index, rendered in enumerate(letters):
+        try:
+            letter = _letter_layout(index, rendered, font_config)
+        except RenderError as exc:
+            results.append(exc)
+            continue
+        results.append(b"")
+        metadata = letter.document.metadata
+        key = index if metadata.attachments else (metadata.title, metadata.lang)
+        groups.setdefault(key, []).append(letter)
+    for group in groups.values():
+        try:
+            parts: list[bytes | RenderError] = list(_letters_write(group))
+        except RenderError as exc:
+            # Which letter it was: each is written on its own.
+            parts = [_written_alone(letter) for letter in group] if len(group) > 1 else [exc]
+        for letter, part in zip(group, parts, strict=True):
+            results[letter.index] = part
+    return results
+
+
+def _written_alone(letter: _Letter) -> bytes | RenderError:
+    try:
+        return _letters_write([letter])[0]
+    except RenderError as exc:
+        return exc
+
+
+def render_pdf(rendered: Rendered) -> bytes:
+    """The PDF/A-3b of a rendered letter, every font embedded. Raises RenderError when the
+    letter refers to anything but the platform's own assets (a letter is never printed
+    with a part missing)."""
+    (result,) = render_pdfs([rendered])
+    if isinstance(result, RenderError):
+        raise result
+    return result

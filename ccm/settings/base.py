@@ -427,6 +427,8 @@ CCM_PRINT_DUPLEX = env_bool("CCM_PRINT_DUPLEX", False)
 # Print files: duplex adds a blank back page after a letter with an odd page count; a 2D
 # code on each sheet for the inserting machine: "qr", or "" for none (docs/channels.md).
 CCM_PRINT_BARCODE = env_str("CCM_PRINT_BARCODE", "")
+# At most this many letters in one print file (a larger group is cut into parts).
+CCM_PRINT_FILE_LETTERS = env_int("CCM_PRINT_FILE_LETTERS", 1000)
 
 # OPERATIONS ---------------------------------------------------------------------------
 # /metrics answers a request with "Authorization: Bearer <CCM_METRICS_TOKEN>" or from an

@@ -39,8 +39,9 @@ from channels.backends.sms.base import SmsMessage
 from channels.email_links import html_track, unsubscribe_url
 from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
+from channels.pdf_files import pdf_page_count
 from channels.rate_limits import limiter
-from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
+from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf, render_pdfs
 from channels.services.batches import (
     available_channels,
     batch_dispatch_enqueue,
@@ -171,6 +172,7 @@ class _Outgoing:
     backend: str
     email: FrozenEmail | None = None
     sms: SmsMessage | None = None
+    pages: int = 0
 
     @property
     def summary(self) -> str:
@@ -351,8 +353,8 @@ def _email_attachments(message: Message) -> list[tuple[str, bytes, str]]:
 
 
 def _build(message: Message, rendered: Rendered) -> _Outgoing:
-    """The artifact of one message as it will leave. Raises DeliveryError (permanent) for
-    an SMS that may not go (number, country, length)."""
+    """The artifact of one email or SMS as it will leave (letters: ``_build_letters``).
+    Raises DeliveryError (permanent) for an SMS that may not go (number, country, length)."""
     if message.channel == "email":
         communication = message.version.communication
         email = email_build(
@@ -370,18 +372,36 @@ def _build(message: Message, rendered: Rendered) -> _Outgoing:
         return _Outgoing(
             message, rendered, email.as_bytes(), "message/rfc822", settings.EMAIL_BACKEND, email
         )
-    if message.channel == "sms":
-        sms = sms_build(
-            communication=message.version.communication,
-            to=message.recipient,
-            text=rendered.text,
-            reference=message.message_id,
+    sms = sms_build(
+        communication=message.version.communication,
+        to=message.recipient,
+        text=rendered.text,
+        reference=message.message_id,
+    )
+    alias = "default"
+    return _Outgoing(message, rendered, rendered.text.encode("utf-8"), "text/plain", alias, sms=sms)
+
+
+def _build_letters(letters: list[tuple[Message, Rendered]]) -> list[_Outgoing]:
+    """The chunk's letters as PDFs, written together (``render_pdfs``); a letter that
+    cannot be rendered fails on its own."""
+    pdfs = render_pdfs([rendered for _, rendered in letters])
+    built = []
+    for (message, rendered), pdf in zip(letters, pdfs, strict=True):
+        if isinstance(pdf, RenderError):
+            _fail(message, f"render: {pdf}")
+            continue
+        built.append(
+            _Outgoing(
+                message,
+                rendered,
+                pdf,
+                "application/pdf",
+                "print:default",
+                pages=pdf_page_count(pdf),
+            )
         )
-        alias = "default"
-        return _Outgoing(
-            message, rendered, rendered.text.encode("utf-8"), "text/plain", alias, sms=sms
-        )
-    return _Outgoing(message, rendered, render_pdf(rendered), "application/pdf", "print:default")
+    return built
 
 
 def _archive(outgoing: list[_Outgoing]) -> None:
@@ -453,9 +473,13 @@ def _send_sms(sms: SmsMessage, backend: Any) -> str:
 def _letters_await_print(letters: list[_Outgoing]) -> None:
     if not letters:
         return
-    _owned_all([o.message for o in letters]).filter(status=Status.SENDING).update(
-        status=Status.AWAITING_PRINT, claimed_at=None
-    )
+    by_pages: dict[int, list[Message]] = {}
+    for o in letters:
+        by_pages.setdefault(o.pages, []).append(o.message)
+    for pages, messages in by_pages.items():
+        _owned_all(messages).filter(status=Status.SENDING).update(
+            status=Status.AWAITING_PRINT, claimed_at=None, pages=pages
+        )
     DeliveryEvent.objects.bulk_create(
         DeliveryEvent(message=o.message, kind=DeliveryEvent.Kind.RENDERED) for o in letters
     )
@@ -491,16 +515,22 @@ def messages_send(*, message_ids: list[int]) -> None:
         return
     _message_ids_fix(messages)
     built: list[_Outgoing] = []
+    letters: list[tuple[Message, Rendered]] = []
     for message in messages:
         if message.attempts > settings.CCM_MAX_ATTEMPTS:
             _fail(message, f"gave up after {message.attempts - 1} attempts")
             continue
         try:
-            built.append(_build(message, message_render(message)))
+            rendered = message_render(message)
+            if message.channel == "print":
+                letters.append((message, rendered))
+            else:
+                built.append(_build(message, rendered))
         except RenderError as exc:
             _fail(message, f"render: {exc}")
         except DeliveryError as exc:
             _fail_permanently(message, exc)
+    built.extend(_build_letters(letters))
     outgoing = _start_sending(built)
     _archive(outgoing)
     _letters_await_print([o for o in outgoing if o.message.channel == "print"])

@@ -28,13 +28,14 @@ import segno
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 
 from ccm.spreadsheets import escape_formula
 from channels.backends import print_backends
-from channels.backends.printing.base import PrintJob
+from channels.backends.printing.base import PrintJob, PrintResult
 from channels.models import Batch, DeliveryEvent, Message, PrintFile
+from channels.pdf_files import PdfJoiner, pdf_page_count
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 
@@ -63,7 +64,7 @@ BARCODE_MODULE_PT = 1.1
 @dataclass(frozen=True)
 class _Letter:
     message: Message
-    reader: PdfReader
+    pdf: bytes
     pages: int
     sheets: int
     envelope: str
@@ -88,40 +89,42 @@ def barcode_text(*, sequence: int, sheet: int, sheets: int) -> str:
     return f"{sequence:06d}-{sheet:02d}-{sheets:02d}"
 
 
-def _qr_page(text: str) -> PageObject:
+def _qr_pdf(text: str) -> bytes:
     buffer = io.BytesIO()
     segno.make_qr(text, error="m").save(buffer, kind="pdf", scale=BARCODE_MODULE_PT, border=0)
-    return PdfReader(io.BytesIO(buffer.getvalue())).pages[0]
+    return buffer.getvalue()
 
 
-def _stamp(page: PageObject, text: str) -> None:
-    code = _qr_page(text)
-    height = float(page.mediabox.height)
-    x = float(page.mediabox.left) + BARCODE_LEFT_MM * MM
-    y = float(page.mediabox.bottom) + height - BARCODE_TOP_MM * MM - float(code.mediabox.height)
-    page.merge_transformed_page(code, Transformation().translate(x, y))
+def _print_pdf(letters: list[_Letter], *, duplex: bool, barcode: str) -> bytes:
+    """The merged PDF of one print file: each letter's pages, a blank back page after a
+    letter with an odd page count when printed on both sides, and the QR code on the
+    front of each sheet when asked for."""
+    joiner = PdfJoiner()
+    try:
+        for sequence, letter in enumerate(letters, start=1):
+            pages = joiner.add(letter.pdf)
+            for index, page in enumerate(pages):
+                if barcode and (not duplex or index % 2 == 0):
+                    sheet = index // 2 + 1 if duplex else index + 1
+                    text = barcode_text(sequence=sequence, sheet=sheet, sheets=letter.sheets)
+                    joiner.overlay(
+                        page, _qr_pdf(text), left=BARCODE_LEFT_MM * MM, top=BARCODE_TOP_MM * MM
+                    )
+            if duplex and letter.pages % 2:
+                joiner.add_blank(like=pages[-1])
+        return joiner.bytes()
+    finally:
+        joiner.close()
 
 
 def _print_job(
     *, name: str, run: dict[str, Any], letters: list[_Letter], duplex: bool, barcode: str
 ) -> tuple[PrintJob, int]:
-    """The merged PDF and manifests of one group; returns the job and its page count."""
-    writer = PdfWriter()
+    """The merged PDF and manifests of one print file; returns the job and its page count."""
     rows = []
     page_number = 1
     for sequence, letter in enumerate(letters, start=1):
-        first_page = page_number
-        for index, pdf_page in enumerate(letter.reader.pages):
-            page = writer.add_page(pdf_page)
-            is_front = not duplex or index % 2 == 0
-            if barcode and is_front:
-                sheet = index // 2 + 1 if duplex else index + 1
-                _stamp(page, barcode_text(sequence=sequence, sheet=sheet, sheets=letter.sheets))
         blanks = 1 if duplex and letter.pages % 2 else 0
-        if blanks:
-            last = letter.reader.pages[-1].mediabox
-            writer.add_blank_page(width=float(last.width), height=float(last.height))
-        page_number += letter.pages + blanks
         message = letter.message
         rows.append(
             {
@@ -133,16 +136,14 @@ def _print_job(
                 "pages": letter.pages,
                 "blank_pages": blanks,
                 "sheets": letter.sheets,
-                "first_page": first_page,
+                "first_page": page_number,
                 "barcode": barcode_text(sequence=sequence, sheet=1, sheets=letter.sheets)
                 if barcode
                 else "",
                 "sha256": letter.sha256,
             }
         )
-    buffer = io.BytesIO()
-    writer.write(buffer)
-
+        page_number += letter.pages + blanks
     csv_buffer = io.StringIO()
     csv_writer = csv.DictWriter(csv_buffer, fieldnames=MANIFEST_FIELDS)
     csv_writer.writeheader()
@@ -151,18 +152,61 @@ def _print_job(
     manifest = {**run, "letters": rows}
     job = PrintJob(
         name=name,
-        pdf=buffer.getvalue(),
+        pdf=_print_pdf(letters, duplex=duplex, barcode=barcode),
         manifest_csv=csv_buffer.getvalue().encode("utf-8"),
         manifest_json=json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
     )
     return job, page_number - 1
 
 
+def _pages_record(letters: QuerySet[Message]) -> None:
+    """Record the page count of letters rendered before it was recorded at rendering."""
+    entries = ArchiveEntry.objects.filter(message__in=letters.filter(pages=0), is_test=False).only(
+        "message_id", "artifact_name"
+    )
+    for entry in entries.iterator(chunk_size=500):
+        pages = pdf_page_count(artifact_read(entry=entry))
+        Message.objects.filter(pk=entry.message_id).update(pages=pages)
+
+
+def _groups(letters: QuerySet[Message], *, duplex: bool) -> dict[tuple[str, int], list[int]]:
+    """The page counts of the letters awaiting print, by envelope and sheet count."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    counts = letters.values_list("version__communication__letter_envelope", "pages").distinct()
+    for envelope, pages in counts:
+        groups.setdefault((envelope, _sheets(pages, duplex=duplex)), []).append(pages)
+    return groups
+
+
+def _letters_load(ids: list[int], *, duplex: bool) -> list[_Letter]:
+    messages = Message.objects.filter(id__in=ids).select_related(
+        "customer", "version__communication"
+    )
+    entries = {
+        e.message_id: e for e in ArchiveEntry.objects.filter(message_id__in=ids, is_test=False)
+    }
+    letters = []
+    for message in sorted(messages, key=lambda m: m.pk):
+        entry = entries[message.pk]
+        letters.append(
+            _Letter(
+                message=message,
+                pdf=artifact_read(entry=entry),
+                pages=message.pages,
+                sheets=_sheets(message.pages, duplex=duplex),
+                envelope=message.version.communication.letter_envelope,
+                sha256=entry.artifact_sha256,
+            )
+        )
+    return letters
+
+
 def print_files_build(*, batch: Batch | None) -> list[PrintFile]:
     """Collect every letter of ``batch`` awaiting print (with None: every real-time letter,
-    which belongs to no batch) into print files, one per envelope and sheet count; hand
-    each to the print backend and mark its letters sent. Returns the print files (none when
-    no letter awaits print), each with ``message_ids`` set.
+    which belongs to no batch) into print files, one per envelope and sheet count, of at
+    most ``CCM_PRINT_FILE_LETTERS`` letters each; hand each to the print backend and mark
+    its letters sent. Returns the print files (none when no letter awaits print), each
+    with ``message_ids`` set. Only one print file's letters are held in memory at a time.
 
     Raises ``DeliveryError`` from the backend; the files handed over before stay recorded
     and their letters sent, the others still await print, so a second call finishes.
@@ -170,79 +214,93 @@ def print_files_build(*, batch: Batch | None) -> list[PrintFile]:
     """
     barcode = _barcode_setting()
     duplex = bool(getattr(settings, "CCM_PRINT_DUPLEX", False))
-    messages = list(
-        Message.objects.filter(batch=batch, status=Message.Status.AWAITING_PRINT)
-        .select_related("customer", "version__communication")
-        .order_by("id")
-    )
-    if not messages:
-        return []
-    entries = {
-        e.message_id: e for e in ArchiveEntry.objects.filter(message__in=messages, is_test=False)
-    }
-    groups: dict[tuple[str, int], list[_Letter]] = {}
-    for message in messages:
-        entry = entries[message.pk]
-        reader = PdfReader(io.BytesIO(artifact_read(entry=entry)))
-        pages = len(reader.pages)
-        envelope = message.version.communication.letter_envelope
-        letter = _Letter(
-            message=message,
-            reader=reader,
-            pages=pages,
-            sheets=_sheets(pages, duplex=duplex),
-            envelope=envelope,
-            sha256=entry.artifact_sha256,
-        )
-        groups.setdefault((envelope, letter.sheets), []).append(letter)
-
+    per_file = settings.CCM_PRINT_FILE_LETTERS
+    waiting = Message.objects.filter(batch=batch, status=Message.Status.AWAITING_PRINT)
+    _pages_record(waiting)
     run_name = f"batch-{batch.pk}" if batch else "realtime"
     stamp = f"{timezone.now():%Y%m%dT%H%M%S}"
     backend = print_backends["default"]
     print_files = []
-    for (envelope, sheets), letters in sorted(groups.items()):
-        name = f"{run_name}/{stamp}-{run_name}-{envelope}-{sheets}sheet{'s' if sheets > 1 else ''}"
-        run = {
-            "batch": batch.pk if batch else None,
-            "envelope": envelope,
-            "sheets_per_letter": sheets,
-            "duplex": duplex,
-            "barcode": barcode or None,
-        }
-        job, page_count = _print_job(
-            name=name, run=run, letters=letters, duplex=duplex, barcode=barcode
+    for (envelope, sheets), page_counts in sorted(_groups(waiting, duplex=duplex).items()):
+        ids = list(
+            waiting.filter(version__communication__letter_envelope=envelope, pages__in=page_counts)
+            .order_by("id")
+            .values_list("id", flat=True)
         )
-        result = backend.submit(job)
-        ids = [letter.message.pk for letter in letters]
-        with transaction.atomic():
-            print_file = PrintFile.objects.create(
-                batch=batch,
-                backend=backend.alias,
-                pdf_name=result.pdf_name,
-                manifest_name=result.manifest_name,
-                letter_count=len(letters),
-                page_count=page_count,
-                envelope=envelope,
-                sheets_per_letter=sheets,
-                sheet_count=sheets * len(letters),
+        name = f"{run_name}/{stamp}-{run_name}-{envelope}-{sheets}sheet{'s' if sheets > 1 else ''}"
+        parts = [ids[start : start + per_file] for start in range(0, len(ids), per_file)]
+        for number, part_ids in enumerate(parts, start=1):
+            letters = _letters_load(part_ids, duplex=duplex)
+            run = {
+                "batch": batch.pk if batch else None,
+                "envelope": envelope,
+                "sheets_per_letter": sheets,
+                "duplex": duplex,
+                "barcode": barcode or None,
+            }
+            job, page_count = _print_job(
+                name=f"{name}-part{number}" if len(parts) > 1 else name,
+                run=run,
+                letters=letters,
                 duplex=duplex,
-                sha256=hashlib.sha256(job.pdf).hexdigest(),
+                barcode=barcode,
             )
-            Message.objects.filter(id__in=ids).update(
-                status=Message.Status.SENT, sent_at=timezone.now()
-            )
-            DeliveryEvent.objects.bulk_create(
-                DeliveryEvent(
-                    message=letter.message,
-                    kind=DeliveryEvent.Kind.PRINTED,
-                    detail={
-                        "print_file": print_file.pk,
-                        "pages": letter.pages,
-                        "sheets": letter.sheets,
-                    },
+            result = backend.submit(job)
+            print_files.append(
+                _print_file_record(
+                    batch=batch,
+                    backend=backend.alias,
+                    job=job,
+                    result=result,
+                    letters=letters,
+                    page_count=page_count,
+                    duplex=duplex,
                 )
-                for letter in letters
             )
-        print_file.message_ids = ids
-        print_files.append(print_file)
     return print_files
+
+
+def _print_file_record(
+    *,
+    batch: Batch | None,
+    backend: str,
+    job: PrintJob,
+    result: PrintResult,
+    letters: list[_Letter],
+    page_count: int,
+    duplex: bool,
+) -> PrintFile:
+    """Record a print file handed to the backend, and its letters as sent."""
+    first = letters[0]
+    ids = [letter.message.pk for letter in letters]
+    with transaction.atomic():
+        print_file = PrintFile.objects.create(
+            batch=batch,
+            backend=backend,
+            pdf_name=result.pdf_name,
+            manifest_name=result.manifest_name,
+            letter_count=len(letters),
+            page_count=page_count,
+            envelope=first.envelope,
+            sheets_per_letter=first.sheets,
+            sheet_count=sum(letter.sheets for letter in letters),
+            duplex=duplex,
+            sha256=hashlib.sha256(job.pdf).hexdigest(),
+        )
+        Message.objects.filter(id__in=ids).update(
+            status=Message.Status.SENT, sent_at=timezone.now()
+        )
+        DeliveryEvent.objects.bulk_create(
+            DeliveryEvent(
+                message=letter.message,
+                kind=DeliveryEvent.Kind.PRINTED,
+                detail={
+                    "print_file": print_file.pk,
+                    "pages": letter.pages,
+                    "sheets": letter.sheets,
+                },
+            )
+            for letter in letters
+        )
+    print_file.message_ids = ids
+    return print_file

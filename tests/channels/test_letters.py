@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from channels.letter_formats import ENVELOPES
-from channels.rendering import Recipient, render, render_pdf
+from channels.rendering import Recipient, RenderError, render, render_pdf, render_pdfs
 from templates_store.models import LetterEnvelope
 from tests.channels.pdf_checks import (
     assert_fonts_embedded,
@@ -109,3 +109,47 @@ class PdfATests:
         (intent,) = reader.trailer["/Root"]["/OutputIntents"]
         assert intent.get_object()["/S"] == "/GTS_PDFA1"
         assert_well_formed(pdf)
+
+
+def _rendered(locale: str, name: str, body: str = LONG_BODY):
+    communication = CommunicationFactory(letter_envelope=LetterEnvelope.DIN_DL)
+    content = {("print", locale): {"subject": "Reminder", "body_html": body}}
+    version = published_version(communication=communication, content=content)
+    recipient = Recipient(name=name, address_lines=ADDRESSES[locale].address_lines)
+    return render(version, "print", locale, SAMPLE, recipient=recipient)
+
+
+class WrittenTogetherTests:
+    """render_pdfs writes letters as one PDF and cuts it: each letter's file must be that
+    letter alone, as render_pdf would make it, and a complete PDF/A."""
+
+    def test_each_letter_gets_its_own_pages_and_only_its_own_text(self):
+        letters = [
+            _rendered("en", "Ada Long", body=LONG_BODY),
+            _rendered("ja", "山田 花子", body="<p>お支払いのお願い</p>"),
+            _rendered("en", "Bea Short", body="<p>Short.</p>"),
+            _rendered("ja", "佐藤 一郎", body="<p>ご案内</p>" * 3),
+        ]
+        pdfs = render_pdfs(letters)
+        assert [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs] == [
+            len(PdfReader(io.BytesIO(render_pdf(rendered))).pages) for rendered in letters
+        ]
+        names = ["Ada Long", "山田 花子", "Bea Short", "佐藤 一郎"]
+        for pdf, name in zip(pdfs, names, strict=True):
+            text = "".join(page_texts(pdf)).replace(" ", "")
+            assert name.replace(" ", "") in text
+            assert all(other.replace(" ", "") not in text for other in names if other != name)
+            assert_well_formed(pdf)
+            root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+            assert 'pdfaid:part="3"' in root["/Metadata"].get_object().get_data().decode()
+            assert root["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+
+    def test_a_letter_that_cannot_be_rendered_fails_alone(self):
+        good = _rendered("en", "Ada Long", body="<p>Fine.</p>")
+        bad = _rendered("en", "Bea Bad", body='<img src="file:///etc/passwd">')
+        first, second, third = render_pdfs([good, bad, good])
+        assert isinstance(second, RenderError)
+        assert "not a platform asset" in str(second)
+        assert_well_formed(first)
+        assert_well_formed(third)
+        assert "Ada Long" in page_texts(first)[0] and "Ada Long" in page_texts(third)[0]

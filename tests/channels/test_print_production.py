@@ -226,3 +226,40 @@ class StorageTests:
         assert (root / print_file.manifest_name).read_text().startswith("sequence,")
         json_name = print_file.manifest_name.replace(".manifest.csv", ".manifest.json")
         assert json.loads((root / json_name).read_text())["envelope"] == "us_10"
+
+
+class LargeRunTests:
+    @pytest.fixture(autouse=True)
+    def _simplex(self, settings):
+        settings.CCM_PRINT_DUPLEX = False
+        settings.CCM_PRINT_BARCODE = ""
+
+    def test_each_letter_records_its_page_count_when_rendered(self):
+        messages = _letters(LetterEnvelope.DIN_DL, [1, 3, 2])
+        assert [m.pages for m in messages] == [1, 3, 2]
+
+    def test_a_group_larger_than_a_print_file_is_cut_into_parts(self, settings):
+        settings.CCM_PRINT_FILE_LETTERS = 2
+        messages = _letters(LetterEnvelope.DIN_DL, [1, 1, 1, 1, 1])
+        files = services.print_files_build(batch=None)
+        assert [f.message_ids for f in files] == [
+            [messages[0].pk, messages[1].pk],
+            [messages[2].pk, messages[3].pk],
+            [messages[4].pk],
+        ]
+        names = [job.name for job in print_locmem.outbox]
+        assert [name.rsplit("-", 1)[1] for name in names] == ["part1", "part2", "part3"]
+        for job in print_locmem.outbox:
+            rows, _ = _manifest(job)
+            assert [r["sequence"] for r in rows] == [str(n) for n in range(1, len(rows) + 1)]
+        assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
+
+    def test_letters_rendered_without_a_page_count_are_counted_from_the_archive(self):
+        messages = _letters(LetterEnvelope.DIN_DL, [2, 1])
+        Message.objects.filter(pk__in=[m.pk for m in messages]).update(pages=0)
+        files = services.print_files_build(batch=None)
+        assert [(f.sheets_per_letter, f.message_ids) for f in files] == [
+            (1, [messages[1].pk]),
+            (2, [messages[0].pk]),
+        ]
+        assert list(Message.objects.order_by("id").values_list("pages", flat=True)) == [2, 1]
