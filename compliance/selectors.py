@@ -11,7 +11,17 @@ from typing import IO, Any
 from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Lower, StrIndex
 from django.utils import timezone
 
@@ -47,7 +57,7 @@ def archive_entry_search(
     ``query`` matches the recipient (address or phone, exact or prefix), the customer's
     external id or the recipient's name; ``words`` the email subject or SMS text;
     ``status`` the message's delivery status. Every condition has an index on PostgreSQL
-    (see migrations compliance 0005 and 0007), so searches stay fast at millions of entries.
+    (see migrations compliance 0005, 0007 and 0008), so searches stay fast at millions of entries.
     """
     qs = _with_related(ArchiveEntry.objects.all())
     if query:
@@ -60,6 +70,8 @@ def archive_entry_search(
             # Not a customer id, an address or a phone number: it may be a name. The
             # trigram search stays out of the other lookups, which are plain index ones.
             condition |= Q(recipient_name__icontains=query)
+        elif _recipient_prefix_sparse(query):
+            qs = qs.alias(sort_at=_SORT_AT)
         qs = qs.filter(condition)
     if channel:
         qs = qs.filter(channel=channel)
@@ -75,7 +87,35 @@ def archive_entry_search(
         qs = _words_filter(qs, words)
     if is_test is not None:
         qs = qs.filter(is_test=is_test)
-    return qs.order_by("-created_at", "-id")
+    return qs.order_by(*_newest_first(qs))
+
+
+# Below this many matches, the entries whose recipient starts with a prefix are found on
+# the recipient index (with their times: migration compliance 0008) and sorted, which
+# takes milliseconds; walking the time index newest first to find them would read the
+# whole table when they are fewer than a page. Above it they are dense enough for the walk.
+_SPARSE_PREFIX_MATCHES = 10_000
+# created_at as an expression: the same order, which the time index cannot give, so
+# PostgreSQL sorts the matches instead of walking that index.
+_SORT_AT = ExpressionWrapper(F("created_at") + Value(dt.timedelta(0)), output_field=DateTimeField())
+
+
+def _recipient_prefix_sparse(prefix: str) -> bool:
+    """Whether fewer than _SPARSE_PREFIX_MATCHES entries have a recipient starting with
+    ``prefix`` (counted on the recipient index, stopping there). PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return False
+    matches = ArchiveEntry.objects.filter(recipient__startswith=prefix).order_by().values("pk")
+    return matches[:_SPARSE_PREFIX_MATCHES].count() < _SPARSE_PREFIX_MATCHES
+
+
+def _newest_first(entries: QuerySet[ArchiveEntry], *, reverse: bool = False) -> tuple[Any, Any]:
+    """The order of a search's entries: newest first (oldest first with ``reverse``), by
+    the sort time the search chose (``sort_at``) or the time index."""
+    at = F("sort_at") if "sort_at" in entries.query.annotations else F("created_at")
+    if reverse:
+        return at.asc(), F("id").asc()
+    return at.desc(), F("id").desc()
 
 
 # A word found in more than this share of entries narrows nothing: its posting list is
@@ -208,14 +248,14 @@ def archive_entry_page(
     The search itself reads only ids (the newest page reads up to ``count_limit`` + 1 of
     them, which is also its count); the page's rows are then fetched by primary key.
     """
-    keys = entries.order_by("-created_at", "-id").values_list("pk", flat=True)
+    keys = entries.order_by(*_newest_first(entries)).values_list("pk", flat=True)
     total = -1
     if (after := _cursor_parse(newer)) is not None:
         moment, pk = after
         newer_ids = list(
             entries.filter(created_at__gte=moment)
             .exclude(created_at=moment, id__lte=pk)
-            .order_by("created_at", "id")
+            .order_by(*_newest_first(entries, reverse=True))
             .values_list("pk", flat=True)[: size + 1]
         )
         ids, more_newer, more_older = newer_ids[:size][::-1], len(newer_ids) > size, True

@@ -134,6 +134,30 @@ class ArchiveSearchTests:
                 cursor.execute("SET enable_seqscan = on")
         assert ArchiveEntry.objects.count() == 1
 
+    @pytest.mark.parametrize("sparse_below", [1, 1000], ids=["walking time", "sorting matches"])
+    def test_a_prefix_pages_newest_first_whichever_way_it_is_searched(
+        self, monkeypatch, sparse_below
+    ):
+        # Few matches are sorted (sort_at), many found walking the time index: the same
+        # pages either way.
+        monkeypatch.setattr(selectors, "_SPARSE_PREFIX_MATCHES", sparse_below)
+        version = published_version()
+        entries = [_entry(version, recipient=f"+4479110000{n:02d}") for n in range(7)]
+        _entry(version, recipient="+449999000000")
+        search = selectors.archive_entry_search(query="+4479110")
+        assert ("sort_at" in search.query.annotations) == (
+            sparse_below > 7 and connection.vendor == "postgresql"
+        )
+        newest_first = [e.pk for e in reversed(entries)]
+        first = selectors.archive_entry_page(entries=search, size=3)
+        assert [e.pk for e in first] == newest_first[:3] and first.total == 7
+        second = selectors.archive_entry_page(entries=search, size=3, older=first.older)
+        third = selectors.archive_entry_page(entries=search, size=3, older=second.older)
+        assert [e.pk for e in second] == newest_first[3:6]
+        assert [e.pk for e in third] == newest_first[6:] and not third.older
+        back = selectors.archive_entry_page(entries=search, size=3, newer=third.newer)
+        assert [e.pk for e in back] == newest_first[3:6]
+
 
 class ArchiveSearchApiTests:
     def test_the_api_takes_the_same_criteria_and_names_bad_ones(self):
