@@ -41,16 +41,34 @@ class FrozenEmail(EmailMultiAlternatives):
         self._frozen = _SentBytes(content)
 
 
-class _SentBytes(Message):
-    """A parsed email (headers readable as usual) that serialises to its original bytes."""
+class _SentBytes:
+    """A built email as its bytes, which it serialises to unchanged. Sending needs only
+    the bytes; headers and parts (``message["Subject"]``, ``walk()``...) are read from a
+    parse made on first use."""
 
     def __init__(self, content: bytes) -> None:
-        super().__init__()
-        self.__dict__.update(message_from_bytes(content).__dict__)
         self._content = content
+        self._parsed: Message | None = None
 
     def as_bytes(self, unixfrom: bool = False, policy: Any = None, linesep: str = "\r\n") -> bytes:
         return self._content
+
+    @property
+    def parsed(self) -> Message:
+        if self._parsed is None:
+            self._parsed = message_from_bytes(self._content)
+        return self._parsed
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy and pickle probe for these before __init__ ran
+            raise AttributeError(name)
+        return getattr(self.parsed, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.parsed[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.parsed
 
 
 def email_build(
