@@ -313,13 +313,17 @@ class _BlockInserter:
     (with ``theme``, ``brand`` and ``locale``) and records which block versions were used."""
 
     def __init__(
-        self, *, shared: SharedContent, channel: str, locale: str, context: Mapping[str, Any]
+        self, *, shared: SharedContent, channel: str, locale: str, brand: Brand, theme: Theme
     ) -> None:
         self.shared = shared
         self.channel = channel
         self.locale = locale
-        self.context = context
+        self.brand = _BrandValues.of(brand)
+        self.theme = theme
         self.used: dict[str, int] = {}
+
+    def _render(self, env_kind: str, source: BlockSource, body: str) -> str:
+        return _block_render(env_kind, source.key, body, self.locale, self.brand, self.theme)
 
     def _body(self, key: Any, channel: str) -> tuple[BlockSource, str]:
         source = self.shared.blocks.get(key) if isinstance(key, str) else None
@@ -340,17 +344,40 @@ class _BlockInserter:
 
     def html(self, key: Any) -> Markup:
         source, body = self._body(key, self.channel)
-        return Markup(_render_field("html", f"block {source.key}", body, self.context))  # noqa: S704
+        return Markup(self._render("html", source, body))  # noqa: S704
 
     def text(self, key: Any) -> str:
         if self.channel == "email":
             # The text part of an email: the block's email HTML as text.
             source, body = self._body(key, "email")
-            return html_to_text(_render_field("html", f"block {source.key}", body, self.context))
+            return html_to_text(self._render("html", source, body))
         source, body = self._body(key, self.channel)
         if self.channel == "sms":
-            return _render_field("text", f"block {source.key}", body, self.context).strip()
-        return html_to_text(_render_field("html", f"block {source.key}", body, self.context))
+            return self._render("text", source, body).strip()
+        return html_to_text(self._render("html", source, body))
+
+
+@dataclass(frozen=True)
+class _BrandValues:
+    """A brand as a cache key: equal when every plain field is; carries the instance."""
+
+    values: tuple[Any, ...]
+    brand: Brand = field(compare=False, hash=False)
+
+    @classmethod
+    def of(cls, brand: Brand) -> _BrandValues:
+        return cls(tuple(f.value_to_string(brand) for f in brand._meta.concrete_fields), brand)
+
+
+@lru_cache(maxsize=1024)
+def _block_render(
+    env_kind: str, key: str, body: str, locale: str, brand: _BrandValues, theme: Theme
+) -> str:
+    """A block's body rendered. Blocks see only ``locale``, ``brand`` and ``theme``, never
+    the recipient's data, so a block renders the same for every message of a run: once
+    per process and per brand, theme, locale and body."""
+    context = {"locale": locale, "brand": brand.brand, "theme": theme}
+    return _render_field(env_kind, f"block {key}", body, context)
 
 
 def _shared_for_brand(brand: Brand) -> SharedContent:
@@ -415,12 +442,7 @@ def render_content(
     )
     functions = {name: factory(scope) for name, factory in TEMPLATE_FUNCTIONS.items()}
     base = {**functions, **data, "locale": locale, "brand": brand, "theme": theme}
-    blocks = _BlockInserter(
-        shared=shared,
-        channel=channel,
-        locale=locale,
-        context={"locale": locale, "brand": brand, "theme": theme},
-    )
+    blocks = _BlockInserter(shared=shared, channel=channel, locale=locale, brand=brand, theme=theme)
     context = {**base, "block": blocks.text}
     html_context = {**base, "block": blocks.html}
     layout_context = {"brand": brand, "theme": theme, "locale": locale}

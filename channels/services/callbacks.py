@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -93,10 +94,17 @@ def _queue(events: list[tuple[int, str, dict[str, Any]]]) -> int:
 
 
 def callbacks_for_messages(*, message_ids: Iterable[int]) -> int:
-    """Queue a callback for each of these messages that reached a final status."""
-    messages = Message.objects.filter(
-        id__in=list(message_ids), status__in=list(MESSAGE_EVENTS)
-    ).select_related("batch", "customer")
+    """Queue a callback for each of these messages that reached a final status (only
+    messages whose requester or batch creator has a callback URL are read)."""
+    owners = list(WebhookEndpoint.objects.filter(is_active=True).values_list("owner_id", flat=True))
+    if not owners:
+        return 0
+    messages = (
+        Message.objects.filter(id__in=list(message_ids), status__in=list(MESSAGE_EVENTS))
+        .filter(Q(requested_by_id__in=owners) | Q(batch__created_by_id__in=owners))
+        .select_related("batch", "customer")
+        .defer("data")
+    )
     events = []
     for message in messages:
         owner = message.requested_by_id or (message.batch.created_by_id if message.batch else None)

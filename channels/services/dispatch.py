@@ -55,7 +55,7 @@ from channels.services.sms import sms_build, sms_throttle
 from compliance.services import ArchiveRecord, archive_records_create, artifact_read
 from customers.models import Suppression
 from customers.services import suppression_add
-from templates_store.models import Communication
+from templates_store.models import Communication, TemplateVersion
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
@@ -73,12 +73,16 @@ def _claim(message_ids: Iterable[int]) -> list[Message]:
         Message.objects.filter(id__in=ids).update(
             status=Status.RENDERING, claimed_at=now, attempts=F("attempts") + 1
         )
-    claimed = list(
-        Message.objects.filter(id__in=ids)
-        .select_related("version__communication__brand", "customer")
-        .prefetch_related("version__variants")
-        .order_by("id")
+    claimed = list(Message.objects.filter(id__in=ids).select_related("customer").order_by("id"))
+    # A chunk's messages share a version or a few: each is read once, with its variants,
+    # and the messages share it.
+    versions = (
+        TemplateVersion.objects.select_related("communication__brand")
+        .prefetch_related("variants")
+        .in_bulk({m.version_id for m in claimed})
     )
+    for message in claimed:
+        message.version = versions[message.version_id]
     return [m for m in claimed if not _deferred_for_quiet_hours(m, now)]
 
 
