@@ -621,6 +621,8 @@ def render_pdfs(letters: Sequence[Rendered]) -> list[bytes | RenderError]:
     characters its neighbours used too (shapes only, never their text). A letter with
     files attached (``<link rel="attachment">``) is written on its own.
     """
+    if not letters:
+        return []
     font_config = FontConfiguration()
     results: list[bytes | RenderError] = []
     groups: dict[Any, list[_Letter]] = {}

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,10 +13,11 @@ from django.core.files.storage import storages
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ccm.bulk_copy import instances_copy
 from compliance import sealing
 from compliance.models import AccessLog, ArchiveEntry, Seal, Tombstone
 from compliance.retention import add_years, retention_years
-from compliance.storage import ObjectLockS3Storage
+from compliance.storage import ObjectLockS3Storage, WriteOnceFileSystemStorage
 
 # File extension of each kind of artifact (the archive's names and exports use it).
 ARTIFACT_EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
@@ -35,6 +35,9 @@ def artifact_store(
     digest = hashlib.sha256(content).hexdigest()
     name = f"{digest[:2]}/{digest[2:4]}/{digest}.{ARTIFACT_EXTENSIONS.get(content_type, 'bin')}"
     storage = storages["archive"]
+    if isinstance(storage, WriteOnceFileSystemStorage):
+        storage.save_new(name, content)  # a file of that name already holds these bytes
+        return name, digest
     if storage.exists(name):
         return name, digest
     if isinstance(storage, ObjectLockS3Storage) and retain_until is not None:
@@ -133,33 +136,6 @@ class ArchiveRecord:
     is_test: bool = False
 
 
-# The archive table's columns in the order the bulk path COPYs them (every concrete
-# field of ArchiveEntry; a test keeps the two in step).
-COPY_COLUMNS = (
-    "id",
-    "message_id",
-    "is_test",
-    "communication_id",
-    "version_id",
-    "content_hash",
-    "customer_id",
-    "category",
-    "channel",
-    "locale",
-    "recipient",
-    "recipient_name",
-    "subject",
-    "data",
-    "artifact_name",
-    "artifact_sha256",
-    "artifact_size",
-    "content_type",
-    "backend",
-    "message_reference",
-    "created_at",
-)
-
-
 def _entry_from_record(
     record: ArchiveRecord, *, name: str, digest: str, created_at: dt.datetime
 ) -> ArchiveEntry:
@@ -186,53 +162,6 @@ def _entry_from_record(
         message_reference=record.message_reference,
         created_at=created_at,
     )
-
-
-def _entries_copy(entries: list[ArchiveEntry]) -> None:
-    """Insert ``entries`` with one COPY (PostgreSQL), their ids taken from the table's
-    sequence first so that the instances come back with their primary keys."""
-    table = ArchiveEntry._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(entries)],
-        )
-        ids = sorted(row[0] for row in cursor.fetchall())
-        for entry, pk in zip(entries, ids, strict=True):
-            entry.pk = pk
-        with (
-            connection.wrap_database_errors,  # psycopg's errors as Django's (IntegrityError)
-            cursor.cursor.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for e in entries:
-                copy.write_row(
-                    (
-                        e.pk,
-                        e.message_id,
-                        e.is_test,
-                        e.communication_id,
-                        e.version_id,
-                        e.content_hash,
-                        e.customer_id,
-                        e.category,
-                        e.channel,
-                        e.locale,
-                        e.recipient,
-                        e.recipient_name,
-                        e.subject,
-                        json.dumps(e.data),
-                        e.artifact_name,
-                        e.artifact_sha256,
-                        e.artifact_size,
-                        e.content_type,
-                        e.backend,
-                        e.message_reference,
-                        e.created_at,
-                    )
-                )
-    for entry in entries:
-        entry._state.adding = False
-        entry._state.db = connection.alias
 
 
 def archive_records_create(*, records: Sequence[ArchiveRecord]) -> list[ArchiveEntry]:
@@ -276,7 +205,7 @@ def archive_records_create(*, records: Sequence[ArchiveRecord]) -> list[ArchiveE
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                _entries_copy(new)
+                instances_copy(new)
             else:
                 ArchiveEntry.objects.bulk_create(new)
     except IntegrityError:

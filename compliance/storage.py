@@ -1,6 +1,7 @@
-"""Archive storage on S3 with Object Lock: write once, keep until a date.
+"""Archive storages: a folder whose files are never replaced, and S3 with Object Lock
+(write once, keep until a date).
 
-Each artifact is written with a retention date (its category's retention from now); S3
+On S3, each artifact is written with a retention date (its category's retention from now); S3
 itself then refuses to delete or overwrite that object version before the date, whoever
 asks. The bucket must have Object Lock enabled. Reads go through the ordinary
 django-storages S3 storage.
@@ -9,8 +10,11 @@ django-storages S3 storage.
 import base64
 import datetime as dt
 import hashlib
+import os
+import tempfile
 from typing import Any, Protocol
 
+from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
@@ -42,3 +46,30 @@ class ObjectLockS3Storage(S3Storage):
             ObjectLockRetainUntilDate=retain_until,
         )
         return name
+
+
+class WriteOnceFileSystemStorage(FileSystemStorage):
+    """OPTIONS as Django's FileSystemStorage. ``save_new`` publishes a file under its name
+    only if no file has it: written to a temporary file in the same folder, then linked
+    under the name (atomic, and never over an existing file), so a crash leaves no
+    half-written artifact under an artifact's name."""
+
+    def save_new(self, name: str, content: bytes) -> bool:
+        """Store ``content`` as ``name``; False when ``name`` exists (it is left as is)."""
+        path = self.path(name)
+        folder = os.path.dirname(path)
+        try:
+            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".new-")
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".new-")
+        try:
+            with os.fdopen(descriptor, "wb") as fh:
+                fh.write(content)
+            os.chmod(temporary, self.file_permissions_mode or 0o644)
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temporary)
+        return True

@@ -12,7 +12,7 @@ def _isolated_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "archive": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "compliance.storage.WriteOnceFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "archive")},
         },
         "print": {

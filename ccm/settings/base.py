@@ -165,7 +165,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     # Write-once archive of every artifact sent (content-addressed names).
     "archive": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "compliance.storage.WriteOnceFileSystemStorage",
         "OPTIONS": {"location": str(ARCHIVE_ROOT), "base_url": None},
     },
     # Print files handed to the print vendor.

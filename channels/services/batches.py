@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ccm.bulk_copy import instances_copy
 from ccm.chunking import chunked
 from channels.models import Batch, DeliveryEvent, Message
 from channels.selectors import batch_counts
@@ -64,7 +65,10 @@ def batch_create(
         for chunk in chunked(enumerate(rows, start=1), _INSERT_CHUNK):
             total += len(chunk)
             messages = _messages_for_rows(batch, version, chunk, available, rejected)
-            Message.objects.bulk_create(messages, batch_size=_INSERT_CHUNK)
+            if connection.vendor == "postgresql":
+                instances_copy(messages)
+            else:
+                Message.objects.bulk_create(messages, batch_size=_INSERT_CHUNK)
         batch.total_rows = total
         batch.rejected_rows = rejected[:_MAX_REPORTED_ERRORS]
         batch.save(update_fields=["total_rows", "rejected_rows"])
