@@ -6,8 +6,10 @@ and the recipient has a contact point for. Marketing needs the customer's consen
 suppressed address is skipped for the next channel.
 """
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
@@ -130,13 +132,23 @@ def route_choose(
     raise Suppressed(routes[0], "every contact point is suppressed")
 
 
+@lru_cache(maxsize=64)
+def _validator(schema_json: str) -> Any:
+    """The validator of a schema (given as its JSON), built once: every row of a batch is
+    checked against the same schema."""
+    schema = json.loads(schema_json)
+    return validator_for(schema)(schema)
+
+
 def data_validate(*, schema: Mapping[str, Any], data: Any) -> None:
     """Check ``data`` against the communication's JSON Schema. Raises RowError naming the field."""
     if not isinstance(data, dict):
         raise RowError("data", "must be an object")
     if not schema:
         return
-    validator = validator_for(schema)(schema)
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    if validator.is_valid(data):
+        return
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         path = ".".join(str(p) for p in error.absolute_path)
