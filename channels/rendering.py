@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 import css_inline
 import jinja2
 import weasyprint
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal
@@ -175,10 +176,16 @@ def _as_decimal(value: Any) -> Decimal:
         raise ValueError(f"{value!r} is not a number") from exc
 
 
+@lru_cache(maxsize=64)
+def _babel_locale(locale: str) -> Locale:
+    """Parsed once: Babel's functions parse a locale given as a string on every call."""
+    return Locale.parse(locale.replace("-", "_"))
+
+
 @jinja2.pass_context
 def _filter_date(ctx: jinja2.runtime.Context, value: Any, format: str = "long") -> str:
     parsed = _as_date(value)
-    locale = ctx.get("locale", "en")
+    locale = _babel_locale(ctx.get("locale", "en"))
     if isinstance(parsed, dt.datetime):
         return babel_format_datetime(parsed, format=format, locale=locale)
     return babel_format_date(parsed, format=format, locale=locale)
@@ -186,12 +193,14 @@ def _filter_date(ctx: jinja2.runtime.Context, value: Any, format: str = "long") 
 
 @jinja2.pass_context
 def _filter_money(ctx: jinja2.runtime.Context, value: Any, currency: str) -> str:
-    return format_currency(_as_decimal(value), currency, locale=ctx.get("locale", "en"))
+    return format_currency(
+        _as_decimal(value), currency, locale=_babel_locale(ctx.get("locale", "en"))
+    )
 
 
 @jinja2.pass_context
 def _filter_number(ctx: jinja2.runtime.Context, value: Any) -> str:
-    return format_decimal(_as_decimal(value), locale=ctx.get("locale", "en"))
+    return format_decimal(_as_decimal(value), locale=_babel_locale(ctx.get("locale", "en")))
 
 
 _CSS_UNSAFE = re.compile(r"[<>{};\\]|/\*|\*/")

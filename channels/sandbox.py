@@ -23,6 +23,7 @@ import operator
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -104,6 +105,13 @@ def _sized(value: Any) -> int | None:
     return len(value) if isinstance(value, str | bytes | list | tuple) else None
 
 
+@lru_cache(maxsize=64)
+def _plain_fields(model: type[models.Model]) -> frozenset[str]:
+    """What a template may read on an instance of ``model``: its plain fields and pk."""
+    fields = model._meta.concrete_fields
+    return frozenset({f.attname for f in fields if not f.is_relation} | {"pk"})
+
+
 class BudgetedSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with database objects read-only to their plain fields and
     the operators and ``range`` that can blow up time or memory kept within a budget."""
@@ -117,10 +125,8 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(value, models.Manager | models.QuerySet):
             return False
-        if isinstance(obj, models.Model):
-            plain = {f.attname for f in obj._meta.concrete_fields if not f.is_relation}
-            if attr not in plain | {"pk"}:
-                return False
+        if isinstance(obj, models.Model) and attr not in _plain_fields(type(obj)):
+            return False
         return super().is_safe_attribute(obj, attr, value)
 
     def call_binop(self, context: jinja2.runtime.Context, op: str, left: Any, right: Any) -> Any:

@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import hashlib
 import os
-import tempfile
+import threading
 from typing import Any, Protocol
 
 from django.core.files.storage import FileSystemStorage
@@ -57,16 +57,18 @@ class WriteOnceFileSystemStorage(FileSystemStorage):
     def save_new(self, name: str, content: bytes) -> bool:
         """Store ``content`` as ``name``; False when ``name`` exists (it is left as is)."""
         path = self.path(name)
-        folder = os.path.dirname(path)
+        # Named for this process and thread: two writers of the same artifact never share it.
+        temporary = f"{path}.{os.getpid()}-{threading.get_ident()}.new"
         try:
-            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".new-")
+            fh = open(temporary, "wb")  # noqa: SIM115 (closed below, after a retry)
         except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".new-")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fh = open(temporary, "wb")  # noqa: SIM115
         try:
-            with os.fdopen(descriptor, "wb") as fh:
+            with fh:
                 fh.write(content)
-            os.chmod(temporary, self.file_permissions_mode or 0o644)
+            if self.file_permissions_mode is not None:
+                os.chmod(temporary, self.file_permissions_mode)
             os.link(temporary, path)
         except FileExistsError:
             return False

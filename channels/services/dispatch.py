@@ -226,33 +226,34 @@ def _record_sent(sent: list[tuple[_Outgoing, str]]) -> None:
                 *(When(pk=o.message.pk, then=Value(provider_id)) for o, provider_id in sent),
                 default=F("provider_message_id"),
             )
-    marked = (
-        _owned_all([o.message for o, _ in sent])
-        .filter(status__in=[Status.SENDING, Status.QUEUED])
-        .update(
-            status=Status.SENT,
-            sent_at=now,
-            provider_message_id=provider_ids,
-            claimed_at=None,
-            not_before=None,
+    with transaction.atomic():  # the status and its event together, in one commit
+        marked = (
+            _owned_all([o.message for o, _ in sent])
+            .filter(status__in=[Status.SENDING, Status.QUEUED])
+            .update(
+                status=Status.SENT,
+                sent_at=now,
+                provider_message_id=provider_ids,
+                claimed_at=None,
+                not_before=None,
+            )
         )
-    )
+        DeliveryEvent.objects.bulk_create(
+            DeliveryEvent(
+                message=o.message,
+                kind=DeliveryEvent.Kind.SENT,
+                detail={
+                    "backend": o.backend if o.sms is None else f"sms:{o.backend}",
+                    "provider_message_id": provider_id,
+                },
+            )
+            for o, provider_id in sent
+        )
     if marked < len(sent):
         logger.warning(
             "%s messages were sent after another worker claimed them; they may arrive twice",
             len(sent) - marked,
         )
-    DeliveryEvent.objects.bulk_create(
-        DeliveryEvent(
-            message=o.message,
-            kind=DeliveryEvent.Kind.SENT,
-            detail={
-                "backend": o.backend if o.sms is None else f"sms:{o.backend}",
-                "provider_message_id": provider_id,
-            },
-        )
-        for o, provider_id in sent
-    )
 
 
 def _renew_claims(messages: list[Message]) -> None:
