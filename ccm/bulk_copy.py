@@ -34,7 +34,7 @@ def instances_copy(instances: Sequence[Model]) -> None:
         keys = sorted(row[0] for row in cursor.fetchall())
         for instance, key in zip(instances, keys, strict=True):
             instance.pk = key
-        columns = ", ".join(quote(f.column) for f in fields)
+        columns = ", ".join(quote(f.attname if f.column is None else f.column) for f in fields)
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         with (
             connection.wrap_database_errors,  # psycopg's errors as Django's (IntegrityError)

@@ -165,8 +165,9 @@ def _pages_record(letters: QuerySet[Message]) -> None:
         "message_id", "artifact_name"
     )
     for entry in entries.iterator(chunk_size=500):
-        pages = pdf_page_count(artifact_read(entry=entry))
-        Message.objects.filter(pk=entry.message_id).update(pages=pages)
+        if entry.message_id is not None:  # always, for a letter's entry
+            pages = pdf_page_count(artifact_read(entry=entry))
+            Message.objects.filter(pk=entry.message_id).update(pages=pages)
 
 
 def _groups(letters: QuerySet[Message], *, duplex: bool) -> dict[tuple[str, int], list[int]]:
