@@ -237,17 +237,26 @@ class Worker:
 
 
 class Project:
-    def __init__(self, *, communication: str, token: str) -> None:
+    """Batches through the API: ``rows(count, offset)`` gives their rows (emails by default)."""
+
+    def __init__(
+        self,
+        *,
+        communication: str,
+        token: str,
+        rows: Callable[[int, int], Iterator[dict[str, Any]]] = _rows,
+    ) -> None:
         from rest_framework.test import APIClient
 
         self.communication = communication
+        self.rows = rows
         self.client = APIClient(SERVER_NAME="127.0.0.1")
         self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def submit(self, count: int, offset: int) -> int:
         response = self.client.post(
             f"/api/batches?communication={self.communication}",
-            _jsonl(_rows(count, offset)),
+            _jsonl(self.rows(count, offset)),
             content_type="application/x-ndjson",
         )
         if response.status_code != 202:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.bench_pipeline import BROKER_URL, Worker, _environment, _jsonl
+from bench.bench_pipeline import BROKER_URL, Project, Worker, _environment, _set_up
 from bench.support import child_run, database_recreate, database_url, free_port, payment_data
 
 LETTERS_PER_ROUND = 400
@@ -83,54 +83,18 @@ class Bare:
         return time.perf_counter() - started
 
 
-class Project:
-    def __init__(self, *, communication: str, token: str) -> None:
-        from rest_framework.test import APIClient
+def _check_printed(count: int) -> None:
+    """Every letter of the last batch went into a print file."""
+    from channels.models import Batch, Message, PrintFile
 
-        self.communication = communication
-        self.client = APIClient(SERVER_NAME="127.0.0.1")
-        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    def send(self, count: int, offset: int) -> float:
-        from channels.models import Batch, Message, PrintFile
-
-        started = time.perf_counter()
-        response = self.client.post(
-            f"/api/batches?communication={self.communication}",
-            _jsonl(_rows(count, offset)),
-            content_type="application/x-ndjson",
+    batch = Batch.objects.latest("pk")
+    printed = sum(PrintFile.objects.filter(batch=batch).values_list("letter_count", flat=True))
+    if printed != count:
+        failed = Message.objects.filter(batch=batch, status=Message.Status.FAILED)
+        raise SystemExit(
+            f"batch {batch.pk}: {printed} of {count} letters printed; failures: "
+            f"{list(failed.values_list('last_error', flat=True)[:3])}"
         )
-        if response.status_code != 202 or response.json()["rejected_rows"]:
-            raise SystemExit(f"batch refused: {response.status_code} {response.content[:2000]!r}")
-        batch_id = int(response.json()["id"])
-        while Batch.objects.get(pk=batch_id).status != Batch.Status.COMPLETED:
-            if time.perf_counter() - started > 900:
-                raise SystemExit(f"batch {batch_id} did not complete in 15 minutes")
-            time.sleep(0.1)
-        elapsed = time.perf_counter() - started
-        printed = sum(
-            PrintFile.objects.filter(batch_id=batch_id).values_list("letter_count", flat=True)
-        )
-        failed = Message.objects.filter(batch_id=batch_id, status=Message.Status.FAILED)
-        if printed != count:
-            raise SystemExit(
-                f"batch {batch_id}: {printed} of {count} letters printed; failures: "
-                f"{list(failed.values_list('last_error', flat=True)[:3])}"
-            )
-        return elapsed
-
-
-def _set_up() -> tuple[str, str]:
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
-
-    from ccm.demo.loading import demo_load
-    from ccm.services import api_token_create
-
-    call_command("migrate", verbosity=0)
-    demo_load(customer_count=1, batch_size=0)
-    _, token = api_token_create(user=User.objects.get(username="operator"), name="bench")
-    return "payment-reminder", token
 
 
 def main() -> None:
@@ -146,8 +110,8 @@ def main() -> None:
     import django
 
     django.setup()
-    communication, token = _set_up()
-    project = Project(communication=communication, token=token)
+    communication, token, _ = _set_up()
+    project = Project(communication=communication, token=token, rows=_rows)
     bare = Bare(communication=communication)
 
     lines = []
@@ -162,6 +126,7 @@ def main() -> None:
             for _ in range(ROUNDS):
                 bare_rate = LETTERS_PER_ROUND / bare.send()
                 project_rate = LETTERS_PER_ROUND / project.send(LETTERS_PER_ROUND, offset)
+                _check_printed(LETTERS_PER_ROUND)
                 offset += LETTERS_PER_ROUND
                 bare_rates.append(bare_rate)
                 project_rates.append(project_rate)
