@@ -5,6 +5,7 @@ Both keep what makes a letter a PDF/A: the document's XMP metadata, output inten
 colour profile) and information dictionary go with every part.
 """
 
+import hashlib
 import io
 from collections.abc import Sequence
 
@@ -52,15 +53,72 @@ def pdf_page_count(pdf: bytes) -> int:
         return len(document.pages)
 
 
+# The kinds of page resources that letters written together share (their fonts, the logo).
+_SHARED_RESOURCES = ("/Font", "/XObject", "/ExtGState", "/ColorSpace", "/Pattern", "/Shading")
+
+
+def _content_digest(obj: object, memo: dict[tuple[int, int], bytes]) -> bytes:
+    """A digest of a PDF object by content (dictionary entries, array items, stream bytes,
+    the objects it refers to), not by object number."""
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        key = obj.objgen
+        if key not in memo:
+            memo[key] = b""  # a reference cycle digests as empty
+            memo[key] = _direct_digest(obj, memo)
+        return memo[key]
+    return _direct_digest(obj, memo)
+
+
+def _direct_digest(obj: object, memo: dict[tuple[int, int], bytes]) -> bytes:
+    digest = hashlib.sha256()
+    if isinstance(obj, pikepdf.Stream):
+        digest.update(b"stream")
+        digest.update(obj.read_raw_bytes())
+        obj = obj.stream_dict
+    if isinstance(obj, pikepdf.Dictionary):
+        for name in sorted(obj.keys()):
+            digest.update(name.encode())
+            digest.update(_content_digest(obj[name], memo))
+    elif isinstance(obj, pikepdf.Array):
+        for item in obj:
+            digest.update(_content_digest(item, memo))
+    else:
+        digest.update(repr(obj).encode())
+    return digest.digest()
+
+
 class PdfJoiner:
     """A PDF made of the pages of other PDFs, added in order, with blank pages and
     overlays (a barcode) where asked. The sources stay open until ``close``, so that
-    ``bytes()`` can copy their pages' content."""
+    ``bytes()`` can copy their pages' content.
+
+    Resources with the same content (the fonts and logo of letters written in one chunk)
+    are kept once: a later page refers to the first copy, and the others are not written."""
 
     def __init__(self) -> None:
         self.document = pikepdf.new()
         self._sources: list[pikepdf.Pdf] = []
+        self._resources: dict[bytes, pikepdf.Object] = {}
+        self._digests: dict[tuple[int, int], bytes] = {}
         self.page_count = 0
+
+    def _share_resources(self, page: pikepdf.Page) -> None:
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            return
+        for kind in _SHARED_RESOURCES:
+            entries = resources.get(kind)
+            if not isinstance(entries, pikepdf.Dictionary):
+                continue
+            for name in list(entries.keys()):
+                resource = entries[name]
+                if not resource.is_indirect:
+                    continue
+                first = self._resources.setdefault(
+                    _content_digest(resource, self._digests), resource
+                )
+                if first.objgen != resource.objgen:
+                    entries[name] = first
 
     def add(self, pdf: bytes) -> list[pikepdf.Page]:
         """Append every page of ``pdf``; returns the pages as added to this document."""
@@ -70,6 +128,8 @@ class PdfJoiner:
             _copy_document_keys(source, self.document)
         self.document.pages.extend(source.pages)
         added = list(self.document.pages[self.page_count :])
+        for page in added:
+            self._share_resources(page)
         self.page_count += len(added)
         return added
 

@@ -17,7 +17,7 @@ from channels.services import printing
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 from templates_store.models import LetterEnvelope
-from tests.channels.pdf_checks import assert_well_formed, page_texts
+from tests.channels.pdf_checks import assert_well_formed, fonts, page_texts
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import SAMPLE, CommunicationFactory, published_version
 
@@ -263,3 +263,14 @@ class LargeRunTests:
             (2, [messages[0].pk]),
         ]
         assert list(Message.objects.order_by("id").values_list("pages", flat=True)) == [2, 1]
+
+    def test_letters_written_together_share_their_fonts_in_the_print_file(self):
+        messages = _letters(LetterEnvelope.DIN_DL, [1, 1, 1, 1])
+        services.print_files_build(batch=None)
+        (job,) = print_locmem.outbox
+        assert_well_formed(job.pdf)
+        one_letter = artifact_read(entry=ArchiveEntry.objects.get(message=messages[0]))
+        # Four letters, each embedding the same font subsets: the print file keeps one copy.
+        assert len(fonts(job.pdf)) == len(fonts(one_letter))
+        assert len(job.pdf) < 2 * len(one_letter)
+        assert len(page_texts(job.pdf)) == 4
