@@ -605,7 +605,15 @@ def _letter_layout(index: int, rendered: Rendered, font_config: FontConfiguratio
     return _Letter(index, document, fetcher)
 
 
-def _letters_write(letters: list[_Letter]) -> list[bytes]:
+@dataclass(frozen=True)
+class LetterPdf:
+    """A letter's PDF and its page count."""
+
+    content: bytes
+    pages: int
+
+
+def _letters_write(letters: list[_Letter]) -> list[LetterPdf]:
     """One PDF of the letters' pages (with the first letter's metadata), cut into one
     file per letter. Raises RenderError when writing fetched anything refused."""
     pages = [page for letter in letters for page in letter.document.pages]
@@ -616,12 +624,14 @@ def _letters_write(letters: list[_Letter]) -> list[bytes]:
     for letter in letters:
         if letter.fetcher.refused:
             raise RenderError(letter.fetcher.refused[0], field="body_html")
-    return pdf_split(pdf, [len(letter.document.pages) for letter in letters])
+    counts = [len(letter.document.pages) for letter in letters]
+    parts = pdf_split(pdf, counts)
+    return [LetterPdf(part, pages) for part, pages in zip(parts, counts, strict=True)]
 
 
-def render_pdfs(letters: Sequence[Rendered]) -> list[bytes | RenderError]:
-    """The PDF/A-3b of each rendered letter, every font embedded, or the RenderError that
-    stopped it (see ``render_pdf``), in the order given.
+def render_pdfs(letters: Sequence[Rendered]) -> list[LetterPdf | RenderError]:
+    """The PDF/A-3b of each rendered letter (with its page count), every font embedded, or
+    the RenderError that stopped it (see ``render_pdf``), in the order given.
 
     Each letter is laid out on its own ("page x of y" counts its own pages), but letters
     with the same document metadata (title, language) are written as one PDF, then cut
@@ -633,7 +643,7 @@ def render_pdfs(letters: Sequence[Rendered]) -> list[bytes | RenderError]:
     if not letters:
         return []
     font_config = FontConfiguration()
-    results: list[bytes | RenderError] = []
+    results: list[LetterPdf | RenderError] = []
     groups: dict[Any, list[_Letter]] = {}
     for index, rendered in enumerate(letters):
         try:
@@ -641,13 +651,13 @@ def render_pdfs(letters: Sequence[Rendered]) -> list[bytes | RenderError]:
         except RenderError as exc:
             results.append(exc)
             continue
-        results.append(b"")
+        results.append(LetterPdf(b"", 0))  # replaced once written
         metadata = letter.document.metadata
         key = index if metadata.attachments else (metadata.title, metadata.lang)
         groups.setdefault(key, []).append(letter)
     for group in groups.values():
         try:
-            parts: list[bytes | RenderError] = list(_letters_write(group))
+            parts: list[LetterPdf | RenderError] = list(_letters_write(group))
         except RenderError as exc:
             # Which letter it was: each is written on its own.
             parts = [_written_alone(letter) for letter in group] if len(group) > 1 else [exc]
@@ -656,7 +666,7 @@ def render_pdfs(letters: Sequence[Rendered]) -> list[bytes | RenderError]:
     return results
 
 
-def _written_alone(letter: _Letter) -> bytes | RenderError:
+def _written_alone(letter: _Letter) -> LetterPdf | RenderError:
     try:
         return _letters_write([letter])[0]
     except RenderError as exc:
@@ -670,4 +680,4 @@ def render_pdf(rendered: Rendered) -> bytes:
     (result,) = render_pdfs([rendered])
     if isinstance(result, RenderError):
         raise result
-    return result
+    return result.content

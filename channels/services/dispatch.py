@@ -39,7 +39,6 @@ from channels.backends.sms.base import SmsMessage
 from channels.email_links import html_track, unsubscribe_url
 from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
-from channels.pdf_files import pdf_page_count
 from channels.rate_limits import limiter
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf, render_pdfs
 from channels.services.batches import (
@@ -398,12 +397,7 @@ def _build_letters(letters: list[tuple[Message, Rendered]]) -> list[_Outgoing]:
             continue
         built.append(
             _Outgoing(
-                message,
-                rendered,
-                pdf,
-                "application/pdf",
-                "print:default",
-                pages=pdf_page_count(pdf),
+                message, rendered, pdf.content, "application/pdf", "print:default", pages=pdf.pages
             )
         )
     return built
@@ -424,9 +418,7 @@ def _archive(outgoing: list[_Outgoing]) -> None:
                 locale=o.message.locale,
                 recipient=o.message.recipient,
                 recipient_name=o.message.recipient_name,
-                subject=o.rendered.subject
-                if o.message.channel == "email"
-                else o.rendered.text[:500],
+                subject=o.summary,
                 data=o.message.data,
                 customer=o.message.customer,
                 backend=o.backend,

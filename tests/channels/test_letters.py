@@ -130,9 +130,13 @@ class WrittenTogetherTests:
             _rendered("en", "Bea Short", body="<p>Short.</p>"),
             _rendered("ja", "佐藤 一郎", body="<p>ご案内</p>" * 3),
         ]
-        pdfs = render_pdfs(letters)
+        written = render_pdfs(letters)
+        pdfs = [letter.content for letter in written]
         assert [len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs] == [
             len(PdfReader(io.BytesIO(render_pdf(rendered))).pages) for rendered in letters
+        ]
+        assert [letter.pages for letter in written] == [
+            len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs
         ]
         names = ["Ada Long", "山田 花子", "Bea Short", "佐藤 一郎"]
         for pdf, name in zip(pdfs, names, strict=True):
@@ -149,6 +153,8 @@ class WrittenTogetherTests:
         bad = _rendered("en", "Bea Bad", body='<img src="file:///etc/passwd">')
         first, second, third = render_pdfs([good, bad, good])
         assert isinstance(second, RenderError)
+        assert not isinstance(first, RenderError) and not isinstance(third, RenderError)
+        first, third = first.content, third.content
         assert "not a platform asset" in str(second)
         assert_well_formed(first)
         assert_well_formed(third)
