@@ -67,6 +67,8 @@ class _Letter:
     pdf: bytes
     pages: int
     sheets: int
+    # A blank back page after an odd page count when printed on both sides (0 or 1).
+    blank_pages: int
     envelope: str
     sha256: str
 
@@ -110,7 +112,7 @@ def _print_pdf(letters: list[_Letter], *, duplex: bool, barcode: str) -> bytes:
                     joiner.overlay(
                         page, _qr_pdf(text), left=BARCODE_LEFT_MM * MM, top=BARCODE_TOP_MM * MM
                     )
-            if duplex and letter.pages % 2:
+            if letter.blank_pages:
                 joiner.add_blank(like=pages[-1])
         return joiner.bytes()
     finally:
@@ -124,7 +126,6 @@ def _print_job(
     rows = []
     page_number = 1
     for sequence, letter in enumerate(letters, start=1):
-        blanks = 1 if duplex and letter.pages % 2 else 0
         message = letter.message
         rows.append(
             {
@@ -134,7 +135,7 @@ def _print_job(
                 "recipient_name": message.recipient_name,
                 "envelope": letter.envelope,
                 "pages": letter.pages,
-                "blank_pages": blanks,
+                "blank_pages": letter.blank_pages,
                 "sheets": letter.sheets,
                 "first_page": page_number,
                 "barcode": barcode_text(sequence=sequence, sheet=1, sheets=letter.sheets)
@@ -143,7 +144,7 @@ def _print_job(
                 "sha256": letter.sha256,
             }
         )
-        page_number += letter.pages + blanks
+        page_number += letter.pages + letter.blank_pages
     csv_buffer = io.StringIO()
     csv_writer = csv.DictWriter(csv_buffer, fieldnames=MANIFEST_FIELDS)
     csv_writer.writeheader()
@@ -195,6 +196,7 @@ def _letters_load(ids: list[int], *, duplex: bool) -> list[_Letter]:
                 pdf=artifact_read(entry=entry),
                 pages=message.pages,
                 sheets=_sheets(message.pages, duplex=duplex),
+                blank_pages=1 if duplex and message.pages % 2 else 0,
                 envelope=message.version.communication.letter_envelope,
                 sha256=entry.artifact_sha256,
             )
