@@ -31,7 +31,15 @@ from multiprocessing import Process, Value
 from pathlib import Path
 from typing import Any
 
-from bench.support import ROOT, child_run, database_recreate, database_url, free_port, payment_data
+from bench.support import (
+    ROOT,
+    child_run,
+    counting_server_serve,
+    database_recreate,
+    database_url,
+    free_port,
+    payment_data,
+)
 
 MESSAGES_PER_ROUND = 2000
 ROUNDS = 3
@@ -69,17 +77,6 @@ class _SinkHandler(socketserver.StreamRequestHandler):
                 return
             else:
                 write(b"250 OK\r\n")
-
-
-class _Sink(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def _sink_serve(port: int, received: Any) -> None:
-    server = _Sink(("127.0.0.1", port), _SinkHandler)
-    server.received = received  # type: ignore[attr-defined]
-    server.serve_forever()
 
 
 # SET-UP -------------------------------------------------------------------------------
@@ -321,7 +318,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ccm-bench-pipeline-"))
     smtp_port = free_port()
     received = Value("l", 0)
-    sink = Process(target=_sink_serve, args=(smtp_port, received), daemon=True)
+    sink = Process(
+        target=counting_server_serve, args=(smtp_port, received, _SinkHandler), daemon=True
+    )
     sink.start()
     dsn = database_url("_pipeline")
     database_recreate(dsn)

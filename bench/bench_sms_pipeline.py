@@ -23,7 +23,14 @@ from multiprocessing import Process, Value
 from pathlib import Path
 from typing import Any
 
-from bench.support import child_run, database_recreate, database_url, free_port, payment_data
+from bench.support import (
+    child_run,
+    counting_server_serve,
+    database_recreate,
+    database_url,
+    free_port,
+    payment_data,
+)
 
 MESSAGES_PER_ROUND = 600
 ROUNDS = 7
@@ -58,17 +65,6 @@ class _ProviderHandler(socketserver.StreamRequestHandler):
             with self.server.received.get_lock():  # type: ignore[attr-defined]
                 self.server.received.value += 1  # type: ignore[attr-defined]
             write(_RESPONSE)
-
-
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-def _serve(port: int, received: Any) -> None:
-    server = _Server(("127.0.0.1", port), _ProviderHandler)
-    server.received = received  # type: ignore[attr-defined]
-    server.serve_forever()
 
 
 # SET-UP -------------------------------------------------------------------------------
@@ -194,7 +190,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ccm-bench-sms-"))
     port = free_port()
     received = Value("l", 0)
-    server = Process(target=_serve, args=(port, received), daemon=True)
+    server = Process(
+        target=counting_server_serve, args=(port, received, _ProviderHandler), daemon=True
+    )
     server.start()
     dsn = database_url("_sms")
     database_recreate(dsn)

@@ -1,8 +1,10 @@
 """What the benchmarks that run in a child process of their own share: a database made
-afresh for the run, a free port for their local server, and the demo's payment data."""
+afresh for the run, a free port for their local server and the server itself, and the
+demo's payment data."""
 
 import os
 import socket
+import socketserver
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +33,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class _CountingServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def counting_server_serve(
+    port: int, received: Any, handler: type[socketserver.StreamRequestHandler]
+) -> None:
+    """Serve ``handler`` on 127.0.0.1:``port`` until killed (run it in a process of its
+    own); the handler counts what it accepts in ``self.server.received`` (a shared Value)."""
+    server = _CountingServer(("127.0.0.1", port), handler)
+    server.received = received  # type: ignore[attr-defined]
+    server.serve_forever()
 
 
 def database_url(suffix: str) -> str:
