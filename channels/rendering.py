@@ -334,6 +334,9 @@ class _BlockInserter:
     def _render(self, env_kind: str, source: BlockSource, body: str) -> str:
         return _block_render(env_kind, source.key, body, self.locale, self.brand, self.theme)
 
+    def _as_text(self, source: BlockSource, body: str) -> str:
+        return _block_render_as_text(source.key, body, self.locale, self.brand, self.theme)
+
     def _body(self, key: Any, channel: str) -> tuple[BlockSource, str]:
         source = self.shared.blocks.get(key) if isinstance(key, str) else None
         if source is None:
@@ -359,11 +362,11 @@ class _BlockInserter:
         if self.channel == "email":
             # The text part of an email: the block's email HTML as text.
             source, body = self._body(key, "email")
-            return html_to_text(self._render("html", source, body))
+            return self._as_text(source, body)
         source, body = self._body(key, self.channel)
         if self.channel == "sms":
             return self._render("text", source, body).strip()
-        return html_to_text(self._render("html", source, body))
+        return self._as_text(source, body)
 
 
 @dataclass(frozen=True)
@@ -387,6 +390,14 @@ def _block_render(
     per process and per brand, theme, locale and body."""
     context = {"locale": locale, "brand": brand.brand, "theme": theme}
     return _render_field(env_kind, f"block {key}", body, context)
+
+
+@lru_cache(maxsize=1024)
+def _block_render_as_text(
+    key: str, body: str, locale: str, brand: _BrandValues, theme: Theme
+) -> str:
+    """A block's HTML body as text (the text part of an email), cached as the HTML is."""
+    return html_to_text(_block_render("html", key, body, locale, brand, theme))
 
 
 def _shared_for_brand(brand: Brand) -> SharedContent:
