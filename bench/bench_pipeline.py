@@ -89,7 +89,7 @@ def _environment(dsn: str, folder: Path, smtp_port: int) -> dict[str, str]:
         "CCM_LOG_LEVEL": "WARNING",
         "DATABASE_URL": dsn,
         "CELERY_BROKER_URL": BROKER_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_BACKEND": "channels.backends.email.SmtpBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(smtp_port),
         "CCM_ARCHIVE_ROOT": str(folder / "archive"),

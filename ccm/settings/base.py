@@ -359,7 +359,7 @@ CCM_IDEMPOTENCY_TTL_HOURS = env_int("CCM_IDEMPOTENCY_TTL_HOURS", 24)
 
 # Email goes through Django's mail backends (SMTP by default; any django-anymail ESP).
 # https://docs.djangoproject.com/en/5.2/topics/email/#smtp-backend
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "channels.backends.email.SmtpBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("EMAIL_PORT", 1025)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

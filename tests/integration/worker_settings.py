@@ -7,7 +7,7 @@ print files and archive artifacts in the folders the test reads, and no eager ta
 from ccm.env import env_int, env_str
 from ccm.settings.test import *  # noqa: F403
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_BACKEND = "channels.backends.email.SmtpBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_USE_TLS = False
