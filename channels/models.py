@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from templates_store.models import Channel
@@ -68,8 +69,15 @@ class Message(models.Model):
         Status.CANCELLED,
     )
 
+    # The foreign keys are indexed in Meta.indexes: the batch with the status, the
+    # customer and the requester only where there is one.
     batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="messages", null=True, blank=True
+        Batch,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     version = models.ForeignKey(
         "templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="+"
@@ -80,11 +88,17 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="messages",
+        db_index=False,
     )
     row_number = models.PositiveIntegerField(default=0)
     # The API client that asked for a real-time message (batch messages: the batch's creator).
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # The message whose permanent failure made this one (the next channel of the customer).
     fallback_of = models.OneToOneField(
@@ -105,7 +119,7 @@ class Message(models.Model):
     last_error = models.TextField(blank=True)
     # Fixed before the first send attempt so that a retry reuses it (no double delivery id).
     message_id = models.CharField(max_length=255, blank=True)
-    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     # A letter's page count, recorded when it is rendered (print files group by it).
     pages = models.PositiveSmallIntegerField(default=0)
@@ -115,10 +129,35 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # A message's row is rewritten at each step (claimed, sending, sent) and every
+        # index then gets a new entry for it. So the indexes are few, and partial where
+        # they serve a few states: the sweepers read claimed and queued messages only,
+        # provider events look up sent messages, and inline recipients have no customer.
         indexes = [
             models.Index(fields=["batch", "status"], name="message_batch_status"),
-            models.Index(fields=["status", "claimed_at"], name="message_status_claimed"),
-            models.Index(fields=["status", "not_before"], name="message_status_not_before"),
+            models.Index(
+                fields=["claimed_at"],
+                name="message_claimed",
+                condition=Q(status__in=["rendering", "sending"]),
+            ),
+            models.Index(
+                fields=["not_before"],
+                name="message_queued_not_before",
+                condition=Q(status="queued"),
+            ),
+            models.Index(
+                fields=["provider_message_id"],
+                name="message_provider_id",
+                condition=~Q(provider_message_id=""),
+            ),
+            models.Index(
+                fields=["customer"], name="message_customer", condition=Q(customer__isnull=False)
+            ),
+            models.Index(
+                fields=["requested_by"],
+                name="message_requested_by",
+                condition=Q(requested_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -70,9 +70,13 @@ def _claim(message_ids: Iterable[int]) -> list[Message]:
             .values_list("id", flat=True)
         )
         Message.objects.filter(id__in=ids).update(
-            status=Status.RENDERING, claimed_at=now, attempts=F("attempts") + 1
+            status=Status.RENDERING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            **_message_id_fill(),
         )
     claimed = list(Message.objects.filter(id__in=ids).select_related("customer").order_by("id"))
+    _message_ids_fix(claimed)
     # A chunk's messages share a version or a few: each is read once, with its variants,
     # and the messages share it.
     versions = (
@@ -105,11 +109,12 @@ def _owned_all(messages: list[Message]) -> QuerySet[Message]:
     """The messages whose claims this worker still holds. On PostgreSQL one condition
     over two arrays (a chunk's OR of pairs costs milliseconds to compile)."""
     if connection.vendor == "postgresql":
-        return Message.objects.filter(
+        # The ids alone first: the planner then reads the rows by primary key rather
+        # than through the status index (all queued messages of every batch).
+        ids = [m.pk for m in messages]
+        return Message.objects.filter(pk__in=ids).filter(
             RawSQL(  # noqa: S611 (constant SQL, the values are bound parameters)
-                _OWNED_SQL,
-                ([m.pk for m in messages], [m.attempts for m in messages]),
-                output_field=BooleanField(),
+                _OWNED_SQL, (ids, [m.attempts for m in messages]), output_field=BooleanField()
             )
         )
     claims = Q(pk__in=[])
@@ -287,31 +292,34 @@ def message_id_for(message: Message) -> str:
     return f"<{created}.{message.pk}@{settings.CCM_MESSAGE_ID_DOMAIN}>"
 
 
+def _message_id_fill() -> dict[str, Any]:
+    """On PostgreSQL, what the claim sets ``message_id`` to: the stored id, or for a first
+    attempt one derived in SQL exactly as ``message_id_for`` derives it."""
+    if connection.vendor != "postgresql":
+        return {}
+    derived = Concat(
+        Value("<"),
+        Func(
+            F("created_at"),
+            template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')",
+            output_field=CharField(),
+        ),
+        Value("."),
+        Cast("pk", CharField()),
+        Value(f"@{settings.CCM_MESSAGE_ID_DOMAIN}>"),
+        output_field=CharField(),
+    )
+    return {"message_id": Case(When(message_id="", then=derived), default=F("message_id"))}
+
+
 def _message_ids_fix(messages: list[Message]) -> None:
-    """Store the Message-ID of the messages that have none yet (first attempts). On
-    PostgreSQL in one statement that derives each id as ``message_id_for`` does."""
+    """Store the Message-ID of claimed messages that have none yet (first attempts) where
+    the claim could not (databases other than PostgreSQL)."""
     new = [m for m in messages if not m.message_id]
     for message in new:
         message.message_id = message_id_for(message)
-    if not new:
-        return
-    if connection.vendor != "postgresql":
+    if new:
         Message.objects.bulk_update(new, ["message_id"], batch_size=500)
-        return
-    Message.objects.filter(pk__in=[m.pk for m in new], message_id="").update(
-        message_id=Concat(
-            Value("<"),
-            Func(
-                F("created_at"),
-                template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')",
-                output_field=CharField(),
-            ),
-            Value("."),
-            Cast("pk", CharField()),
-            Value(f"@{settings.CCM_MESSAGE_ID_DOMAIN}>"),
-            output_field=CharField(),
-        )
-    )
 
 
 def _email_list_headers(message: Message) -> dict[str, str]:
@@ -510,7 +518,6 @@ def messages_send(*, message_ids: list[int]) -> None:
     messages = _claim(message_ids)
     if not messages:
         return
-    _message_ids_fix(messages)
     built: list[_Outgoing] = []
     letters: list[tuple[Message, Rendered]] = []
     for message in messages:

@@ -222,6 +222,15 @@ class ClaimFencingTests:
             )
         assert Message.objects.get(id=ids[0]).message_id.startswith("<20260329013000000007.")
 
+    def test_a_claim_keeps_a_message_id_stored_by_an_earlier_attempt(self):
+        _, ids = _queued_batch(2)
+        Message.objects.filter(id=ids[0]).update(message_id="<earlier.attempt@ccm.example.com>")
+        services.messages_send(message_ids=ids)
+        sent = sorted(m.extra_headers["Message-ID"] for m in mail.outbox)
+        derived = services.dispatch.message_id_for(Message(pk=ids[1], created_at=_created(ids[1])))
+        assert sent == sorted(["<earlier.attempt@ccm.example.com>", derived])
+        assert Message.objects.get(id=ids[0]).message_id == "<earlier.attempt@ccm.example.com>"
+
     def test_a_message_is_given_up_after_its_last_attempt(self, settings):
         settings.CCM_MAX_ATTEMPTS = 3
         _, ids = _queued_batch(1)
@@ -245,3 +254,7 @@ class SmtpDownTests:
         for message in Message.objects.filter(id__in=ids):
             assert message.status == "queued" and message.not_before is not None
             assert "SMTP" in message.last_error
+
+
+def _created(message_id):
+    return Message.objects.values_list("created_at", flat=True).get(id=message_id)
