@@ -99,10 +99,6 @@ _OWNED_SQL = (
     '("channels_message"."id", "channels_message"."attempts") IN '
     "(SELECT * FROM unnest(%s::bigint[], %s::smallint[]))"
 )
-_PROVIDER_IDS_SQL = (
-    "(SELECT v FROM unnest(%s::bigint[], %s::text[]) AS p(k, v) "
-    'WHERE p.k = "channels_message"."id")'
-)
 
 
 def _owned_all(messages: list[Message]) -> QuerySet[Message]:
@@ -209,27 +205,74 @@ def _start_sending(outgoing: list[_Outgoing]) -> list[_Outgoing]:
     return [o for o in outgoing if o.message.pk in held]
 
 
+# Marks what the provider accepted as sent and adds its events, in one statement (one
+# round trip and one commit, where the ORM takes four): parallel arrays, one entry a message.
+_RECORD_SENT_SQL = """
+WITH marked AS (
+    UPDATE channels_message AS m
+    SET status = %(sent)s, sent_at = %(now)s, provider_message_id = p.provider_id,
+        claimed_at = NULL, not_before = NULL
+    FROM unnest(%(ids)s::bigint[], %(attempts)s::smallint[], %(provider_ids)s::text[])
+        AS p(id, attempts, provider_id)
+    WHERE m.id = p.id AND m.attempts = p.attempts AND m.status = ANY(%(open)s::text[])
+    RETURNING m.id
+), events AS (
+    INSERT INTO channels_deliveryevent (message_id, kind, detail, at)
+    SELECT e.id, %(kind)s,
+        jsonb_build_object('backend', e.backend, 'provider_message_id', e.provider_id), %(now)s
+    FROM unnest(%(ids)s::bigint[], %(backends)s::text[], %(provider_ids)s::text[])
+        AS e(id, backend, provider_id)
+)
+SELECT count(*) FROM marked
+"""
+
+
 def _record_sent(sent: list[tuple[_Outgoing, str]]) -> None:
-    """Mark sent what the provider accepted, in one statement, with its events.
+    """Mark sent what the provider accepted, with its events, in one commit.
 
     Also when the sweeper has taken a message back meanwhile but nobody claimed it again:
     the provider has it, so it is sent."""
     if not sent:
         return
-    now = timezone.now()
-    provider_ids: Any = F("message_id")  # SMTP: the provider knows it by its Message-ID
-    if any(provider_id != o.message.message_id for o, provider_id in sent):
-        if connection.vendor == "postgresql":
-            provider_ids = RawSQL(  # noqa: S611 (constant SQL, the values are bound parameters)
-                _PROVIDER_IDS_SQL,
-                ([o.message.pk for o, _ in sent], [provider_id for _, provider_id in sent]),
-                output_field=CharField(),
-            )
-        else:
-            provider_ids = Case(
-                *(When(pk=o.message.pk, then=Value(provider_id)) for o, provider_id in sent),
-                default=F("provider_message_id"),
-            )
+    record = _sent_mark if connection.vendor == "postgresql" else _sent_mark_orm
+    marked = record(sent, timezone.now())
+    if marked < len(sent):
+        logger.warning(
+            "%s messages were sent after another worker claimed them; they may arrive twice",
+            len(sent) - marked,
+        )
+
+
+def _sent_backend(outgoing: _Outgoing) -> str:
+    return outgoing.backend if outgoing.sms is None else f"sms:{outgoing.backend}"
+
+
+def _sent_mark(sent: list[tuple[_Outgoing, str]], now: dt.datetime) -> int:
+    """``_record_sent`` on PostgreSQL; returns how many messages this worker still held."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_SENT_SQL,
+            {
+                "sent": Status.SENT,
+                "open": [Status.SENDING, Status.QUEUED],
+                "kind": DeliveryEvent.Kind.SENT,
+                "now": now,
+                "ids": [o.message.pk for o, _ in sent],
+                "attempts": [o.message.attempts for o, _ in sent],
+                "provider_ids": [provider_id for _, provider_id in sent],
+                "backends": [_sent_backend(o) for o, _ in sent],
+            },
+        )
+        (marked,) = cursor.fetchone()
+    return int(marked)
+
+
+def _sent_mark_orm(sent: list[tuple[_Outgoing, str]], now: dt.datetime) -> int:
+    """``_record_sent`` on other databases."""
+    provider_ids = Case(
+        *(When(pk=o.message.pk, then=Value(provider_id)) for o, provider_id in sent),
+        default=F("provider_message_id"),
+    )
     with transaction.atomic():  # the status and its event together, in one commit
         marked = (
             _owned_all([o.message for o, _ in sent])
@@ -246,18 +289,11 @@ def _record_sent(sent: list[tuple[_Outgoing, str]]) -> None:
             DeliveryEvent(
                 message=o.message,
                 kind=DeliveryEvent.Kind.SENT,
-                detail={
-                    "backend": o.backend if o.sms is None else f"sms:{o.backend}",
-                    "provider_message_id": provider_id,
-                },
+                detail={"backend": _sent_backend(o), "provider_message_id": provider_id},
             )
             for o, provider_id in sent
         )
-    if marked < len(sent):
-        logger.warning(
-            "%s messages were sent after another worker claimed them; they may arrive twice",
-            len(sent) - marked,
-        )
+    return marked
 
 
 def _renew_claims(messages: list[Message]) -> None:
