@@ -19,7 +19,13 @@ from channels.selectors import batch_counts
 from channels.services.callbacks import callback_for_batch, callbacks_for_messages
 from channels.services.pacing import marketing_counts
 from channels.services.printing import print_files_build
-from channels.services.routing import RowError, Suppressed, data_validate, route_choose
+from channels.services.routing import (
+    DataValidator,
+    RowError,
+    Suppressed,
+    data_validator,
+    route_choose,
+)
 from customers.models import Customer
 from customers.selectors import consents_granted, suppressed_addresses
 from templates_store.models import Communication, TemplateVersion
@@ -93,6 +99,8 @@ class RowContext:
     suppressed: set[tuple[str, str]] = field(default_factory=set)
     # Marketing messages per customer in the frequency-cap window (grows as rows are accepted).
     marketing_counts: dict[int, int] = field(default_factory=dict)
+    # The communication's data schema, ready to check the rows.
+    validator: DataValidator = field(default_factory=lambda: DataValidator({}))
 
 
 def row_context(*, rows: list[Any], communication: Communication) -> RowContext:
@@ -116,6 +124,7 @@ def row_context(*, rows: list[Any], communication: Communication) -> RowContext:
         consented=consents_granted(customer_ids=customer_ids, category=communication.category),
         suppressed=suppressed_addresses(contacts=contacts),
         marketing_counts=marketing_counts(customer_ids=customer_ids) if marketing else {},
+        validator=data_validator(communication.data_schema),
     )
 
 
@@ -139,7 +148,7 @@ def message_build(
         if customer is None:
             raise RowError("customer_id", f"no customer {row['customer_id']!r}")
     data = row.get("data", {})
-    data_validate(schema=version.communication.data_schema, data=data)
+    context.validator.validate(data)
     status, reason = Message.Status.QUEUED, ""
     try:
         route = route_choose(

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from ccm.input_checks import contains_nul, nul_refused_message
 from channels.rendering import Recipient, RenderError, render
 from channels.services.batches import available_channels, message_build, row_context
-from channels.services.routing import RowError, data_validate
+from channels.services.routing import RowError, data_validator
 from templates_store.models import TemplateVersion
 
 CSV = "csv"
@@ -546,7 +546,7 @@ def upload_preview(
     communication's schema, and count them all. A malformed file is reported in
     ``file_error``, not raised. Reads only."""
     preview = UploadPreview(version=version)
-    schema = version.communication.data_schema
+    validator = data_validator(version.communication.data_schema)
     try:
         for number, row in enumerate(rows, start=1):
             preview.total = number
@@ -558,7 +558,7 @@ def upload_preview(
             try:
                 if not isinstance(row, Mapping):
                     raise RowError("row", "must be an object")
-                data_validate(schema=schema, data=row.get("data", {}))
+                validator.validate(row.get("data", {}))
             except RowError as exc:
                 preview.error_count += 1
                 if len(preview.errors) < PREVIEW_MAX_ERRORS:
