@@ -341,6 +341,8 @@ CCM_MAX_ATTEMPTS = env_int("CCM_MAX_ATTEMPTS", 10)
 # acceptance and the record leaves at most this many to be sent again (same Message-ID
 # and bytes, flagged as possible duplicates): the window for duplicates.
 CCM_SENT_RECORD_EVERY = env_int("CCM_SENT_RECORD_EVERY", 20)
+# Connections each worker process sends a chunk's emails on at once (SMTP or an ESP's API).
+CCM_EMAIL_CONNECTIONS = env_int("CCM_EMAIL_CONNECTIONS", 2)
 # No message of these channels reaches a recipient between start and end of their local
 # day (batch messages wait; real-time messages such as one-time codes are not held).
 CCM_QUIET_HOURS = {

@@ -12,15 +12,20 @@ accepted the message, its worker died before recording it) carries the same id, 
 bytes and the same archive entry, and the sweeper records it as a possible duplicate.
 """
 
+import contextvars
 import datetime as dt
 import hashlib
 import logging
+import queue
 import smtplib
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -580,45 +585,141 @@ def messages_send(*, message_ids: list[int]) -> None:
         batch_finalize(batch_id=batch_id)
 
 
+class _Connections:
+    """Connections to one provider for a chunk: opened as they are needed, each used by
+    one sending thread at a time, all closed at the end."""
+
+    def __init__(self, opener: Callable[[], Any]) -> None:
+        self._opener = opener
+        self._free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._opened: list[Any] = []
+
+    @contextmanager
+    def one(self) -> Iterator[Any]:
+        try:
+            provider = self._free.get_nowait()
+        except queue.Empty:
+            provider = self._opener()
+            self._opened.append(provider)
+        try:
+            yield provider
+        finally:
+            self._free.put(provider)
+
+    def close(self) -> None:
+        for provider in self._opened:
+            provider.close()
+
+
+def _sms_session_open(alias: str) -> Any:
+    backend = sms_backends[alias]
+    backend.open()
+    return backend
+
+
+def _send_one_email(item: _Outgoing, connections: _Connections) -> str:
+    """Hand one email over (in a sending thread); returns the provider's id."""
+    log_context_bind(message_id=item.message.pk, batch_id=item.message.batch_id)
+    with connections.one() as email_connection:
+        return _send_email(cast(FrozenEmail, item.email), email_connection)
+
+
+def _send_one_sms(item: _Outgoing, connections: _Connections) -> str:
+    log_context_bind(message_id=item.message.pk, batch_id=item.message.batch_id)
+    with connections.one() as backend:
+        return _send_sms(cast(SmsMessage, item.sms), backend)
+
+
 def _hand_over(outgoing: list[_Outgoing]) -> None:
-    """Send each email and SMS on one connection / session for the chunk, recording
-    what was sent every CCM_SENT_RECORD_EVERY messages: a worker that dies unrecorded
-    leaves at most that many messages that will be sent again."""
-    email_connection = None
-    sms_backend = None
+    """Hand the chunk's emails, then its SMS, to their providers and record what was sent.
+
+    Emails go out on up to CCM_EMAIL_CONNECTIONS connections at once (each an SMTP
+    connection or an ESP's HTTP session); an SMS backend is one session, used by one
+    thread. Raises DeliveryError(permanent=False) after a transient failure, once every
+    message not handed over is queued again (``_release``)."""
+    emails = [o for o in outgoing if o.email is not None]
+    texts = [o for o in outgoing if o.sms is not None]
+    sms_alias = texts[0].backend if texts else "default"
+    groups = [
+        (emails, _send_one_email, _email_connection_open, settings.CCM_EMAIL_CONNECTIONS),
+        (texts, _send_one_sms, lambda: _sms_session_open(sms_alias), 1),
+    ]
+    for position, (items, send, opener, threads) in enumerate(groups):
+        connections = _Connections(opener)
+        try:
+            unsent, error = _hand_over_on(items, send, connections, max(1, threads))
+        finally:
+            connections.close()
+        if error is not None:
+            later = [o for group in groups[position + 1 :] for o in group[0]]
+            _release([o.message for o in unsent + later], str(error))
+            raise error
+
+
+def _hand_over_on(
+    items: list[_Outgoing],
+    send: Callable[[_Outgoing, _Connections], str],
+    connections: _Connections,
+    threads: int,
+) -> tuple[list[_Outgoing], DeliveryError | None]:
+    """Send ``items`` on up to ``threads`` connections at once, each reused for the chunk,
+    so that one provider's round trips overlap another's.
+
+    This thread records what was sent (``_record_sent``) while the next messages are on
+    their way, and never lets more than CCM_SENT_RECORD_EVERY messages be handed over
+    and not recorded: a worker that dies leaves at most that many, which will be sent
+    again. A permanent failure fails its message (and falls back to the next channel).
+    After a transient one nothing more is started; returns what was not sent, with the
+    error (None when all went)."""
+    window = max(1, settings.CCM_SENT_RECORD_EVERY)
+    # One thread records a full window, as sending would wait for it anyway; with more,
+    # half a window is recorded while the other half goes out.
+    record_at = window if threads == 1 else max(1, window // 2)
+    waiting = deque(items)
+    running: dict[Future[str], _Outgoing] = {}
     sent: list[tuple[_Outgoing, str]] = []
+    unsent: list[_Outgoing] = []
+    error: DeliveryError | None = None
     renewed = time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ccm-send")
     try:
-        for index, item in enumerate(outgoing):
-            log_context_bind(message_id=item.message.pk, batch_id=item.message.batch_id)
-            if time.monotonic() - renewed > settings.CCM_CLAIM_TIMEOUT_SECONDS / 3:
-                _renew_claims([o.message for o in outgoing[index:]])
-                renewed = time.monotonic()
-            try:
-                if item.email is not None:
-                    if email_connection is None:
-                        email_connection = _email_connection_open()
-                    sent.append((item, _send_email(item.email, email_connection)))
-                elif item.sms is not None:
-                    if sms_backend is None:
-                        sms_backend = sms_backends[item.backend]
-                        sms_backend.open()
-                    sent.append((item, _send_sms(item.sms, sms_backend)))
-            except DeliveryError as exc:
-                if exc.permanent:
-                    _fail_permanently(item.message, exc)
-                    continue
-                _release([o.message for o in outgoing[index:]], str(exc))
-                raise
-            if len(sent) >= settings.CCM_SENT_RECORD_EVERY:
+        while running or (waiting and error is None):
+            while (
+                waiting
+                and error is None
+                and len(running) < threads
+                and len(running) + len(sent) < window
+            ):
+                item = waiting.popleft()
+                future = pool.submit(contextvars.copy_context().run, send, item, connections)
+                running[future] = item
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = running.pop(future)
+                try:
+                    sent.append((item, future.result()))
+                except DeliveryError as exc:
+                    if exc.permanent:
+                        _fail_permanently(item.message, exc)
+                    else:
+                        error = error or exc
+                        unsent.append(item)
+            finished = not running and not (waiting and error is None)
+            if len(sent) >= record_at or (sent and finished):
                 _record_sent(sent)
                 sent.clear()
+            if time.monotonic() - renewed > settings.CCM_CLAIM_TIMEOUT_SECONDS / 3:
+                _renew_claims([o.message for o in [*running.values(), *waiting]])
+                renewed = time.monotonic()
     finally:
+        # After an unexpected error: nothing more starts, what is on its way finishes
+        # and is recorded with the rest of what was sent.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, item in running.items():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                sent.append((item, future.result()))
         _record_sent(sent)
-        if email_connection is not None:
-            email_connection.close()
-        if sms_backend is not None:
-            sms_backend.close()
+    return unsent + list(waiting), error
 
 
 def message_fallback(*, message: Message) -> Message | None:

@@ -1,5 +1,6 @@
 import datetime as dt
 import smtplib
+import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -34,7 +35,8 @@ def _queued_batch(count=3, preference=("email",)):
 
 
 class MessagesSendTests:
-    def test_a_transient_smtp_failure_puts_unsent_messages_back_in_the_queue(self):
+    def test_a_transient_smtp_failure_puts_unsent_messages_back_in_the_queue(self, settings):
+        settings.CCM_EMAIL_CONNECTIONS = 1  # one at a time: the order is known
         batch, ids = _queued_batch()
         real_send = LocmemBackend.send_messages
         calls = {"n": 0}
@@ -78,9 +80,10 @@ class MessagesSendTests:
     def test_a_refused_recipient_fails_only_that_message(self):
         _, ids = _queued_batch(2)
         real_send = LocmemBackend.send_messages
+        refused = services.dispatch.message_id_for(Message(pk=ids[0], created_at=_created(ids[0])))
 
         def refuse_first(self, messages):
-            if messages[0].extra_headers["Message-ID"] == Message.objects.get(id=ids[0]).message_id:
+            if messages[0].extra_headers["Message-ID"] == refused:
                 raise smtplib.SMTPRecipientsRefused({"x@example.net": (550, b"no such user")})
             return real_send(self, messages)
 
@@ -258,3 +261,90 @@ class SmtpDownTests:
 
 def _created(message_id):
     return Message.objects.values_list("created_at", flat=True).get(id=message_id)
+
+
+class ConcurrentHandOverTests:
+    """Emails go out on CCM_EMAIL_CONNECTIONS connections at once, within the window of
+    CCM_SENT_RECORD_EVERY messages handed over and not yet recorded."""
+
+    def test_two_connections_send_at_the_same_time(self, settings):
+        settings.CCM_EMAIL_CONNECTIONS = 2
+        _, ids = _queued_batch(6)
+        both_sending = threading.Barrier(2, timeout=5)
+        connections = set()
+        real_send = LocmemBackend.send_messages
+
+        def send_in_pairs(self, messages):
+            connections.add(id(self))
+            both_sending.wait()  # breaks (and the send fails) unless two send at once
+            return real_send(self, messages)
+
+        with mock.patch.object(LocmemBackend, "send_messages", send_in_pairs):
+            services.messages_send(message_ids=ids)
+
+        assert len(connections) == 2
+        assert len(mail.outbox) == 6
+        assert set(Message.objects.filter(id__in=ids).values_list("status", flat=True)) == {"sent"}
+
+    def test_no_more_than_the_window_is_ever_sent_and_unrecorded(self, settings):
+        settings.CCM_EMAIL_CONNECTIONS = 3
+        settings.CCM_SENT_RECORD_EVERY = 4
+        _, ids = _queued_batch(13)
+        counts = {"handed_over": 0, "recorded": 0, "widest": 0}
+        lock = threading.Lock()
+        real_send = LocmemBackend.send_messages
+        real_record = services.dispatch._record_sent
+
+        def counting_send(self, messages):
+            with lock:
+                counts["handed_over"] += 1
+                gap = counts["handed_over"] - counts["recorded"]
+                counts["widest"] = max(counts["widest"], gap)
+            return real_send(self, messages)
+
+        def counting_record(sent):
+            real_record(sent)
+            with lock:
+                counts["recorded"] += len(sent)
+
+        with (
+            mock.patch.object(LocmemBackend, "send_messages", counting_send),
+            mock.patch.object(services.dispatch, "_record_sent", counting_record),
+        ):
+            services.messages_send(message_ids=ids)
+
+        assert counts["handed_over"] == counts["recorded"] == 13
+        assert 1 < counts["widest"] <= 4
+        assert set(Message.objects.filter(id__in=ids).values_list("status", flat=True)) == {"sent"}
+
+    def test_after_a_transient_failure_nothing_more_starts_and_nothing_is_left_sending(
+        self, settings
+    ):
+        settings.CCM_EMAIL_CONNECTIONS = 2
+        _, ids = _queued_batch(8)
+        real_send = LocmemBackend.send_messages
+        calls = {"n": 0}
+        lock = threading.Lock()
+
+        def fail_third(self, messages):
+            with lock:
+                calls["n"] += 1
+                n = calls["n"]
+            if n == 3:
+                raise smtplib.SMTPServerDisconnected("connection lost")
+            return real_send(self, messages)
+
+        with (
+            mock.patch.object(LocmemBackend, "send_messages", fail_third),
+            pytest.raises(DeliveryError),
+        ):
+            services.messages_send(message_ids=ids)
+
+        statuses = dict(Message.objects.filter(id__in=ids).values_list("id", "status"))
+        sent = [i for i in ids if statuses[i] == "sent"]
+        # The two before the failure, and at most the one on the other connection.
+        assert calls["n"] <= 4
+        assert len(sent) == len(mail.outbox) == calls["n"] - 1
+        for message in Message.objects.filter(id__in=ids).exclude(id__in=sent):
+            assert message.status == "queued" and message.not_before is not None
+            assert message.events.filter(kind="retry").exists()
