@@ -199,9 +199,11 @@ def _start_sending(outgoing: list[_Outgoing]) -> list[_Outgoing]:
         return []
     token = timezone.now()
     messages = [o.message for o in outgoing]
-    _owned_all(messages).filter(status=Status.RENDERING).update(
+    moved = _owned_all(messages).filter(status=Status.RENDERING).update(
         status=Status.SENDING, claimed_at=token
     )
+    if moved == len(messages):  # the usual case: this worker holds them all
+        return outgoing
     held = set(
         Message.objects.filter(
             pk__in=[m.pk for m in messages], status=Status.SENDING, claimed_at=token
