@@ -42,7 +42,9 @@ from bench.support import (
 )
 
 MESSAGES_PER_ROUND = 2000
-ROUNDS = 3
+# Each round's ratio compares two runs a few seconds apart; the median of five is what
+# is reported (one machine's speed was seen to drift by a quarter within a minute).
+ROUNDS = 5
 ENQUEUE_RECIPIENTS = 100_000
 BROKER_URL = "redis://127.0.0.1:6379/14"
 
@@ -345,9 +347,15 @@ def main() -> None:
             offset += 200
             rss_start = worker.pool_rss_mb()
             ratios, project_rates, bare_rates = [], [], []
-            for _ in range(ROUNDS):
-                bare_rate = MESSAGES_PER_ROUND / bare.send(MESSAGES_PER_ROUND, offset)
-                project_rate = MESSAGES_PER_ROUND / project.send(MESSAGES_PER_ROUND, offset)
+            for round_ in range(ROUNDS):
+                # Bare first, then project first: the machine's speed drifts, and
+                # alternating the order keeps a steady drift from favouring either.
+                if round_ % 2 == 0:
+                    bare_rate = MESSAGES_PER_ROUND / bare.send(MESSAGES_PER_ROUND, offset)
+                    project_rate = MESSAGES_PER_ROUND / project.send(MESSAGES_PER_ROUND, offset)
+                else:
+                    project_rate = MESSAGES_PER_ROUND / project.send(MESSAGES_PER_ROUND, offset)
+                    bare_rate = MESSAGES_PER_ROUND / bare.send(MESSAGES_PER_ROUND, offset)
                 offset += MESSAGES_PER_ROUND
                 bare_rates.append(bare_rate)
                 project_rates.append(project_rate)
@@ -360,6 +368,7 @@ def main() -> None:
         lines.append(
             f"pipeline_email_{concurrency}_worker{'s' if concurrency > 1 else ''}: "
             f"ratio {statistics.median(ratios):.2f} "
+            f"(rounds {', '.join(f'{r:.2f}' for r in ratios)}) "
             f"(project {statistics.median(project_rates):,.0f}/s, "
             f"bare {statistics.median(bare_rates):,.0f}/s; worker pool RSS "
             f"{', '.join(f'{mb:.0f}' for mb in rss_start)} MB → "

@@ -21,7 +21,7 @@ import smtplib
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -199,8 +199,10 @@ def _start_sending(outgoing: list[_Outgoing]) -> list[_Outgoing]:
         return []
     token = timezone.now()
     messages = [o.message for o in outgoing]
-    moved = _owned_all(messages).filter(status=Status.RENDERING).update(
-        status=Status.SENDING, claimed_at=token
+    moved = (
+        _owned_all(messages)
+        .filter(status=Status.RENDERING)
+        .update(status=Status.SENDING, claimed_at=token)
     )
     if moved == len(messages):  # the usual case: this worker holds them all
         return outgoing
@@ -613,6 +615,18 @@ class _Connections:
             provider.close()
 
 
+class _InThisThread(Executor):
+    """Runs each call at once in the calling thread: one connection needs no thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever reads the result, as a pool does
+            future.set_exception(exc)
+        return future
+
+
 def _sms_session_open(alias: str) -> Any:
     backend = sms_backends[alias]
     backend.open()
@@ -683,7 +697,11 @@ def _hand_over_on(
     unsent: list[_Outgoing] = []
     error: DeliveryError | None = None
     renewed = time.monotonic()
-    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ccm-send")
+    pool: Executor = (
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ccm-send")
+        if threads > 1
+        else _InThisThread()
+    )
     try:
         while running or (waiting and error is None):
             while (
