@@ -22,6 +22,7 @@ def _loaded_objects_freeze(**kwargs: Any) -> None:
     collections during a chunk walk the chunk's own objects only."""
     gc.freeze()
 
+
 # Periodic jobs, all in one place.
 app.conf.beat_schedule = {
     # Every minute (https://crontab.guru/#*_*_*_*_*): take back messages whose worker died.
