@@ -1,12 +1,10 @@
 """Rows' data against a communication's schema: the fast check and the error reported
 agree with python-jsonschema, formats are not asserted, and nothing is ever fetched."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from channels.services.routing import DataValidator, RowError, data_validator
+from tests.recording_server import RecordingHandler, recording_server
 
 SCHEMA = {
     "type": "object",
@@ -53,29 +51,7 @@ def test_a_schema_is_compiled_once():
     assert data_validator(SCHEMA) is data_validator(dict(SCHEMA))
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self):
-        _Recorder.hits.append(self.path)
-        body = b'{"type": "string"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_remote_reference_is_never_fetched():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/name.json"
-        DataValidator({"type": "object", "properties": {"name": {"$ref": url}}})
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert _Recorder.hits == []
+    with recording_server() as url:
+        DataValidator({"type": "object", "properties": {"name": {"$ref": f"{url}/name.json"}}})
+        assert RecordingHandler.hits == []

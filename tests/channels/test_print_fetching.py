@@ -2,41 +2,20 @@
 disk, no local or remote address, no cloud metadata, in any way HTML or CSS can ask."""
 
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from channels.rendering import ASSETS_DIR, RenderError, render_content, render_pdf
 from tests.factories.templates_store import BrandFactory
+from tests.recording_server import RecordingHandler, recording_server
 
 pytestmark = pytest.mark.django_db
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self):
-        _Recorder.hits.append(self.path)
-        body = b"body { color: red }"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def local_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with recording_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -57,7 +36,7 @@ def connections(monkeypatch):
         return real_create_connection(address, *args, **kwargs)
 
     monkeypatch.setattr(socket, "create_connection", recording_create_connection)
-    _Recorder.hits.clear()
+    RecordingHandler.hits.clear()
     return attempts
 
 
@@ -105,7 +84,7 @@ def test_a_letter_fetches_nothing_outside_the_assets(html, local_server, connect
     source = html.format(server=local_server, assets=ASSETS_DIR.as_posix())
     with pytest.raises(RenderError, match=r"not a platform asset|not allowed"):
         _pdf(source)
-    assert _Recorder.hits == []
+    assert RecordingHandler.hits == []
     assert connections == []
 
 
@@ -126,5 +105,5 @@ def test_the_recording_server_does_record(local_server, connections):
     connections.clear()
     with urllib.request.urlopen(f"{local_server}/probe", timeout=5) as response:
         assert response.status == 200
-    assert _Recorder.hits == ["/probe"]
+    assert RecordingHandler.hits == ["/probe"]
     assert connections
