@@ -303,9 +303,12 @@ def html_to_text(html: str) -> str:
 # Mail clients drop <style> blocks: rules become style attributes. Media queries stay in
 # a <style> in the head (clients that know them apply them). Nothing is fetched.
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
+_STYLE_SHEET = re.compile(r"<(?:style|link)\b", re.IGNORECASE)
 
 
 def _css_inline(html: str) -> str:
+    if not _STYLE_SHEET.search(html):
+        return html  # no style sheet: nothing to inline, the HTML goes as rendered
     try:
         return _INLINER.inline(html)
     except (css_inline.InlineError, ValueError) as exc:

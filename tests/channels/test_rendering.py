@@ -32,6 +32,15 @@ class RenderTests:
         assert "Dear Alex" in rendered.html and "Acme Energy" in rendered.html
         assert rendered.text.startswith("Dear Alex,\nPlease pay £120.50 by December 15, 2026.")
 
+    def test_style_sheets_become_style_attributes_and_html_without_one_is_kept(self):
+        styled = _render(body_html="<style>p.n { color: #c00000 }</style><p class=n>Hi</p>")
+        plain = _render(body_html="<p class=n data-x=1>Hi</p>")
+
+        assert "<style>" not in styled.html
+        assert 'class="n" style="color: #c00000' in styled.html
+        # Nothing to inline: the HTML is sent as it was rendered, not parsed and rewritten.
+        assert "<p class=n data-x=1>Hi</p>" in plain.html
+
     def test_locale_drives_dates_and_money(self):
         rendered = render(published_version(), "email", "ja", SAMPLE)
         assert "2026年12月15日" in rendered.html
