@@ -184,6 +184,11 @@ class _Outgoing:
     pages: int = 0
 
     @property
+    def sent_backend(self) -> str:
+        """The backend a sent event names (SMS backends by their alias)."""
+        return self.backend if self.sms is None else f"sms:{self.backend}"
+
+    @property
     def summary(self) -> str:
         """What the archive searches by words: the subject, or the SMS text."""
         if self.message.channel == "email":
@@ -252,10 +257,6 @@ def _record_sent(sent: list[tuple[_Outgoing, str]]) -> None:
         )
 
 
-def _sent_backend(outgoing: _Outgoing) -> str:
-    return outgoing.backend if outgoing.sms is None else f"sms:{outgoing.backend}"
-
-
 def _sent_mark(sent: list[tuple[_Outgoing, str]], now: dt.datetime) -> int:
     """``_record_sent`` on PostgreSQL; returns how many messages this worker still held."""
     with connection.cursor() as cursor:
@@ -269,7 +270,7 @@ def _sent_mark(sent: list[tuple[_Outgoing, str]], now: dt.datetime) -> int:
                 "ids": [o.message.pk for o, _ in sent],
                 "attempts": [o.message.attempts for o, _ in sent],
                 "provider_ids": [provider_id for _, provider_id in sent],
-                "backends": [_sent_backend(o) for o, _ in sent],
+                "backends": [o.sent_backend for o, _ in sent],
             },
         )
         (marked,) = cursor.fetchone()
@@ -298,7 +299,7 @@ def _sent_mark_orm(sent: list[tuple[_Outgoing, str]], now: dt.datetime) -> int:
             DeliveryEvent(
                 message=o.message,
                 kind=DeliveryEvent.Kind.SENT,
-                detail={"backend": _sent_backend(o), "provider_message_id": provider_id},
+                detail={"backend": o.sent_backend, "provider_message_id": provider_id},
             )
             for o, provider_id in sent
         )
@@ -633,17 +634,13 @@ def _sms_session_open(alias: str) -> Any:
     return backend
 
 
-def _send_one_email(item: _Outgoing, connections: _Connections) -> str:
-    """Hand one email over (in a sending thread); returns the provider's id."""
+def _send_one(item: _Outgoing, connections: _Connections) -> str:
+    """Hand one email or SMS over (in a sending thread); returns the provider's id."""
     log_context_bind(message_id=item.message.pk, batch_id=item.message.batch_id)
-    with connections.one() as email_connection:
-        return _send_email(cast(FrozenEmail, item.email), email_connection)
-
-
-def _send_one_sms(item: _Outgoing, connections: _Connections) -> str:
-    log_context_bind(message_id=item.message.pk, batch_id=item.message.batch_id)
-    with connections.one() as backend:
-        return _send_sms(cast(SmsMessage, item.sms), backend)
+    with connections.one() as provider:
+        if item.email is not None:
+            return _send_email(item.email, provider)
+        return _send_sms(cast(SmsMessage, item.sms), provider)
 
 
 def _hand_over(outgoing: list[_Outgoing]) -> None:
@@ -657,13 +654,13 @@ def _hand_over(outgoing: list[_Outgoing]) -> None:
     texts = [o for o in outgoing if o.sms is not None]
     sms_alias = texts[0].backend if texts else "default"
     groups = [
-        (emails, _send_one_email, _email_connection_open, settings.CCM_EMAIL_CONNECTIONS),
-        (texts, _send_one_sms, lambda: _sms_session_open(sms_alias), 1),
+        (emails, _email_connection_open, settings.CCM_EMAIL_CONNECTIONS),
+        (texts, lambda: _sms_session_open(sms_alias), 1),
     ]
-    for position, (items, send, opener, threads) in enumerate(groups):
+    for position, (items, opener, threads) in enumerate(groups):
         connections = _Connections(opener)
         try:
-            unsent, error = _hand_over_on(items, send, connections, max(1, threads))
+            unsent, error = _hand_over_on(items, connections, max(1, threads))
         finally:
             connections.close()
         if error is not None:
@@ -673,10 +670,7 @@ def _hand_over(outgoing: list[_Outgoing]) -> None:
 
 
 def _hand_over_on(
-    items: list[_Outgoing],
-    send: Callable[[_Outgoing, _Connections], str],
-    connections: _Connections,
-    threads: int,
+    items: list[_Outgoing], connections: _Connections, threads: int
 ) -> tuple[list[_Outgoing], DeliveryError | None]:
     """Send ``items`` on up to ``threads`` connections at once, each reused for the chunk,
     so that one provider's round trips overlap another's.
@@ -711,7 +705,7 @@ def _hand_over_on(
                 and len(running) + len(sent) < window
             ):
                 item = waiting.popleft()
-                future = pool.submit(contextvars.copy_context().run, send, item, connections)
+                future = pool.submit(contextvars.copy_context().run, _send_one, item, connections)
                 running[future] = item
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
