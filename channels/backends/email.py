@@ -7,8 +7,10 @@ once built, so that what is archived is byte for byte what the SMTP server recei
 import secrets
 import smtplib
 from email import message_from_bytes
+from email.charset import BASE64, Charset
 from email.headerregistry import Address
 from email.message import Message
+from email.policy import Compat32
 from email.utils import formatdate
 from functools import lru_cache
 from typing import Any
@@ -34,8 +36,15 @@ class FrozenEmail(EmailMultiAlternatives):
         if self._frozen is None:
             message = super().message(**kwargs)
             _boundaries_set(message)
+            message.policy = _SHORT_HEADERS_AS_IS
             self._frozen = message
         return self._frozen
+
+    def _create_message(self, msg: Any) -> Any:
+        root = super()._create_message(msg)  # type: ignore[misc]
+        # Django encodes the headers it then sets (Subject, From, To...) in this charset.
+        root.encoding = _HEADER_CHARSET
+        return root
 
     def as_bytes(self) -> bytes:
         """The RFC 822 bytes the SMTP backend sends (CRLF line endings), serialised once."""
@@ -50,6 +59,34 @@ class FrozenEmail(EmailMultiAlternatives):
         """Send exactly ``content`` (the bytes archived at the first attempt) instead of a
         newly built MIME tree, whose Date and boundaries would differ."""
         self._frozen = _SentBytes(content)
+
+
+# Headers with other characters than ASCII (a subject with "£", or in Japanese) as base64
+# encoded words. For quoted-printable ones, which Django's charset allows, the standard
+# library works out where to split a header character by character, each time encoding
+# the whole line so far.
+_HEADER_CHARSET = Charset("utf-8")
+_HEADER_CHARSET.header_encoding = BASE64
+
+
+class _ShortHeadersAsIs(Compat32):
+    """The policy of Django's messages (compat32), writing a header line that needs no
+    folding or encoding (printable ASCII, short enough) as it is. The standard policy
+    builds and encodes a ``Header`` for every line to find that out, and gets the same."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and value.isprintable()
+            and self.max_line_length
+            and len(name) + 2 + len(value) <= self.max_line_length
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_SHORT_HEADERS_AS_IS = _ShortHeadersAsIs()
 
 
 def _boundaries_set(message: Message) -> None:

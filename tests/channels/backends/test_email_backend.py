@@ -1,10 +1,16 @@
 """The SMTP backend and the built email: the envelope the server gets, the bytes it gets,
-and multipart boundaries that no part contains."""
+multipart boundaries that no part contains, and how headers are written."""
 
 import email
+import email.policy
+import io
+import re
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.generator import BytesGenerator
+from email.header import decode_header, make_header
+from email.policy import compat32
 from typing import Any
 
 import pytest
@@ -115,3 +121,66 @@ def test_a_boundary_found_in_a_part_is_drawn_again(monkeypatch):
         "text/html",
     ]
     assert "=_taken" in parsed.get_payload(0).get_payload(decode=True).decode()
+
+
+def _standard_bytes(message: Any) -> bytes:
+    """The bytes the standard library's generator writes for the same MIME tree with
+    the policy Django's messages have (compat32)."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, mangle_from_=False, policy=compat32).flatten(
+        message.message(), linesep="\r\n"
+    )
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "subject, to_name, extra",
+    [
+        ("Your bill is ready", "Hanako Yamada", {}),
+        # Too long for one line: folded as the standard library folds it.
+        ("Your bill " + "is ready " * 12, "Hanako", {"X-Campaign": "winter " * 20}),
+        # A tab and a vertical tab are written the standard way too.
+        ("Your\tbill", "Hanako", {"X-Note": "a\x0bb"}),
+        ("ご請求のお知らせ お支払い期限は2026年12月15日です", "山田 花子", {}),
+    ],
+)
+def test_headers_are_written_as_the_standard_policy_writes_them(subject, to_name, extra):
+    message = email_build(
+        rendered=replace(_rendered(), subject=subject),
+        to="hanako@example.net",
+        to_name=to_name,
+        from_email="Northwind Energy <billing@nwe.example>",
+        message_id="<1.test@ccm.example.com>",
+        extra_headers=extra,
+    )
+
+    standard = _standard_bytes(message)
+
+    assert message.as_bytes() == standard
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Your bill: £59.00",
+        "ご請求のお知らせ お支払い期限は2026年12月15日です。金額は125,000円、口座番号NW-000123",
+    ],
+)
+def test_a_subject_in_other_characters_than_ascii_goes_as_base64_encoded_words(subject):
+    message = email_build(
+        rendered=replace(_rendered(), subject=subject),
+        to="hanako@example.net",
+        to_name="山田 花子",
+        from_email="Northwind Energy <billing@nwe.example>",
+        message_id="<1.test@ccm.example.com>",
+    )
+    content = message.as_bytes()
+
+    head = content.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are ASCII only
+    assert all(len(line) <= 78 for line in head.split("\r\n"))
+    raw_subject = email.message_from_bytes(content)["Subject"]
+    assert str(make_header(decode_header(raw_subject))) == subject
+    parsed = email.message_from_bytes(content, policy=email.policy.default)
+    assert parsed["To"].addresses[0].display_name == "山田 花子"
+    words = re.findall(r"=\?utf-8\?(\w)\?([^?]*)\?=", raw_subject)
+    assert words and {kind for kind, _ in words} == {"b"}
