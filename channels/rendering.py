@@ -25,6 +25,7 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal
+from django.conf import settings
 from django.utils.html import strip_tags
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -182,25 +183,44 @@ def _babel_locale(locale: str) -> Locale:
     return Locale.parse(locale.replace("-", "_"))
 
 
+# A run formats the same values again and again (a due date, an amount in the subject,
+# the HTML and the text): each text is kept, per value, format and locale.
+_FORMATTED_KEPT = 4096
+
+
 @jinja2.pass_context
 def _filter_date(ctx: jinja2.runtime.Context, value: Any, format: str = "long") -> str:
     parsed = _as_date(value)
-    locale = _babel_locale(ctx.get("locale", "en"))
+    locale = ctx.get("locale", "en")
     if isinstance(parsed, dt.datetime):
-        return babel_format_datetime(parsed, format=format, locale=locale)
-    return babel_format_date(parsed, format=format, locale=locale)
+        # Not kept: the same instant in two time zones is one key, but reads differently.
+        return babel_format_datetime(parsed, format=format, locale=_babel_locale(locale))
+    return _date_text(parsed, format, locale)
+
+
+@lru_cache(maxsize=_FORMATTED_KEPT)
+def _date_text(value: dt.date, format: str, locale: str) -> str:
+    return babel_format_date(value, format=format, locale=_babel_locale(locale))
 
 
 @jinja2.pass_context
 def _filter_money(ctx: jinja2.runtime.Context, value: Any, currency: str) -> str:
-    return format_currency(
-        _as_decimal(value), currency, locale=_babel_locale(ctx.get("locale", "en"))
-    )
+    return _money_text(str(_as_decimal(value)), currency, ctx.get("locale", "en"))
+
+
+@lru_cache(maxsize=_FORMATTED_KEPT)
+def _money_text(number: str, currency: str, locale: str) -> str:
+    return format_currency(Decimal(number), currency, locale=_babel_locale(locale))
 
 
 @jinja2.pass_context
 def _filter_number(ctx: jinja2.runtime.Context, value: Any) -> str:
-    return format_decimal(_as_decimal(value), locale=_babel_locale(ctx.get("locale", "en")))
+    return _number_text(str(_as_decimal(value)), ctx.get("locale", "en"))
+
+
+@lru_cache(maxsize=_FORMATTED_KEPT)
+def _number_text(number: str, locale: str) -> str:
+    return format_decimal(Decimal(number), locale=_babel_locale(locale))
 
 
 _CSS_UNSAFE = re.compile(r"[<>{};\\]|/\*|\*/")
@@ -217,6 +237,9 @@ def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         loader=jinja2.FileSystemLoader(LAYOUTS_DIR),
+        # The layouts are files of the platform: looked at again for changes while
+        # developing only (otherwise every render reads their modification times).
+        auto_reload=settings.DEBUG,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,

@@ -182,13 +182,14 @@ def scale_labels(kind: str) -> tuple[str, str]:
 
 
 # TEMPLATE FUNCTIONS ---------------------------------------------------------------------
+# Each render makes these for its scope; the reference is worked out when a template
+# calls one (most templates call none).
 
 
 def _survey_link(scope: RenderScope) -> Callable[[Any], str]:
-    reference = reference_for_scope(scope)
-
     def survey_link(score: Any = None) -> str:
         """The one-click link recording ``score``; without a score, the answer page."""
+        reference = reference_for_scope(scope)
         if score is None:
             return survey_url(token_make(reference))
         if isinstance(score, bool) or not isinstance(score, int) or score not in SCORE_RANGE:
@@ -199,10 +200,9 @@ def _survey_link(scope: RenderScope) -> Callable[[Any], str]:
 
 
 def _survey_links(scope: RenderScope) -> Callable[[], SafeString]:
-    reference = reference_for_scope(scope)
-
     def survey_links() -> SafeString:
         """The question and one link per score, for an HTML email."""
+        reference = reference_for_scope(scope)
         communication_id = scope.version.communication_id if scope.version else None
         survey = survey_for_communication(communication_id)
         if scope.version is not None and (survey is None or survey.closed_at is not None):
@@ -236,10 +236,9 @@ def _survey_links(scope: RenderScope) -> Callable[[], SafeString]:
 
 
 def _survey_qr(scope: RenderScope) -> Callable[..., SafeString]:
-    reference = reference_for_scope(scope)
-
     def survey_qr(size_mm: Any = 25) -> SafeString:
         """A QR code of the answer page, as an image a letter can print."""
+        reference = reference_for_scope(scope)
         try:
             size = max(10, min(int(size_mm), 60))
         except (TypeError, ValueError) as exc:

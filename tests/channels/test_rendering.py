@@ -46,6 +46,18 @@ class RenderTests:
         assert "2026年12月15日" in rendered.html
         assert rendered.subject == "￥120のお支払いについて"
 
+    def test_formatted_values_follow_the_value_its_time_zone_and_the_locale(self):
+        text = "{{ at|date('HH:mm') }} {{ amount|money('EUR') }} {{ amount|number }}"
+        utc = {"at": "2026-12-15T10:00:00+00:00", "amount": "1234.5"}
+        # The same instant, written in another time zone, reads as written.
+        paris = {"at": "2026-12-15T11:00:00+01:00", "amount": "1234.50"}
+
+        assert _render("sms", body_text=text, data=utc).text == "10:00 €1,234.50 1,234.5"
+        assert _render("sms", body_text=text, data=paris).text == "11:00 €1,234.50 1,234.5"
+        assert _render("sms", body_text=text, data=utc, locale="de").text == (
+            "10:00 1.234,50\xa0€ 1.234,5"
+        )
+
     def test_missing_text_part_is_generated_from_html(self):
         rendered = render(published_version(), "email", "ja", SAMPLE)
         assert "Alex 様" in rendered.text and "<p>" not in rendered.text
