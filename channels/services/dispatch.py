@@ -18,6 +18,7 @@ import hashlib
 import logging
 import queue
 import smtplib
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -634,13 +635,22 @@ def _sms_session_open(alias: str) -> Any:
     return backend
 
 
-def _send_one(item: _Outgoing, connections: _Connections) -> str:
-    """Hand one email or SMS over (in a sending thread); returns the provider's id."""
+def _send_one(item: _Outgoing, connections: _Connections, stopped: threading.Event) -> str | None:
+    """Hand one email or SMS over (in a sending thread); returns the provider's id, or
+    None when the hand-over had stopped before this one started. A transient error stops
+    it (``stopped``), before it reaches the thread that records."""
+    if stopped.is_set():
+        return None
     log_context_bind(message_id=item.message.pk, batch_id=item.message.batch_id)
-    with connections.one() as provider:
-        if item.email is not None:
-            return _send_email(item.email, provider)
-        return _send_sms(cast(SmsMessage, item.sms), provider)
+    try:
+        with connections.one() as provider:
+            if item.email is not None:
+                return _send_email(item.email, provider)
+            return _send_sms(cast(SmsMessage, item.sms), provider)
+    except DeliveryError as exc:
+        if not exc.permanent:
+            stopped.set()
+        raise
 
 
 def _hand_over(outgoing: list[_Outgoing]) -> None:
@@ -682,11 +692,14 @@ def _hand_over_on(
     After a transient one nothing more is started; returns what was not sent, with the
     error (None when all went)."""
     window = max(1, settings.CCM_SENT_RECORD_EVERY)
-    # One thread records a full window, as sending would wait for it anyway; with more,
-    # half a window is recorded while the other half goes out.
+    # One connection: each message is sent in this thread, and a full window recorded
+    # (sending would wait for the record anyway). With more, the whole window is queued
+    # for the sending threads, and half of it recorded while they send the other half.
+    queued_at_most = 1 if threads == 1 else window
     record_at = window if threads == 1 else max(1, window // 2)
+    stopped = threading.Event()
     waiting = deque(items)
-    running: dict[Future[str], _Outgoing] = {}
+    running: dict[Future[str | None], _Outgoing] = {}
     sent: list[tuple[_Outgoing, str]] = []
     unsent: list[_Outgoing] = []
     error: DeliveryError | None = None
@@ -701,23 +714,28 @@ def _hand_over_on(
             while (
                 waiting
                 and error is None
-                and len(running) < threads
+                and len(running) < queued_at_most
                 and len(running) + len(sent) < window
             ):
                 item = waiting.popleft()
-                future = pool.submit(contextvars.copy_context().run, _send_one, item, connections)
-                running[future] = item
+                send = contextvars.copy_context().run
+                running[pool.submit(send, _send_one, item, connections, stopped)] = item
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 item = running.pop(future)
                 try:
-                    sent.append((item, future.result()))
+                    provider_id = future.result()
                 except DeliveryError as exc:
                     if exc.permanent:
                         _fail_permanently(item.message, exc)
                     else:
                         error = error or exc
                         unsent.append(item)
+                    continue
+                if provider_id is None:  # not started: a transient error had stopped it
+                    unsent.append(item)
+                else:
+                    sent.append((item, provider_id))
             finished = not running and not (waiting and error is None)
             if len(sent) >= record_at or (sent and finished):
                 _record_sent(sent)
@@ -728,10 +746,13 @@ def _hand_over_on(
     finally:
         # After an unexpected error: nothing more starts, what is on its way finishes
         # and is recorded with the rest of what was sent.
+        stopped.set()
         pool.shutdown(wait=True, cancel_futures=True)
         for future, item in running.items():
             if future.done() and not future.cancelled() and future.exception() is None:
-                sent.append((item, future.result()))
+                provider_id = future.result()
+                if provider_id is not None:
+                    sent.append((item, provider_id))
         _record_sent(sent)
     return unsent + list(waiting), error
 

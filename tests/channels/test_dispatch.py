@@ -317,6 +317,49 @@ class ConcurrentHandOverTests:
         assert 1 < counts["widest"] <= 4
         assert set(Message.objects.filter(id__in=ids).values_list("status", flat=True)) == {"sent"}
 
+    def test_the_connections_send_on_while_what_was_sent_is_recorded(self, settings):
+        settings.CCM_EMAIL_CONNECTIONS = 2
+        settings.CCM_SENT_RECORD_EVERY = 8  # half of it (4) is recorded at a time
+        _, ids = _queued_batch(12)
+        record_started = threading.Event()
+        sent_while_recording = threading.Semaphore(0)
+        state = {"sends": 0, "records": 0, "recording": False, "seen": 0}
+        lock = threading.Lock()
+        real_send = LocmemBackend.send_messages
+        real_record = services.dispatch._record_sent
+
+        def send(self, messages):
+            with lock:
+                state["sends"] += 1
+                n = state["sends"]
+            if n > 4:  # still on its way when the first four are recorded
+                record_started.wait(timeout=5)
+            result = real_send(self, messages)
+            if state["recording"]:
+                sent_while_recording.release()
+            return result
+
+        def record(sent):
+            state["records"] += 1
+            if state["records"] == 1:
+                state["recording"] = True
+                record_started.set()
+                # The rest of the window is queued for the sending threads: more than
+                # one email per connection goes out while this thread records.
+                while state["seen"] < 3 and sent_while_recording.acquire(timeout=5):
+                    state["seen"] += 1
+                state["recording"] = False
+            real_record(sent)
+
+        with (
+            mock.patch.object(LocmemBackend, "send_messages", send),
+            mock.patch.object(services.dispatch, "_record_sent", record),
+        ):
+            services.messages_send(message_ids=ids)
+
+        assert state["seen"] == 3
+        assert set(Message.objects.filter(id__in=ids).values_list("status", flat=True)) == {"sent"}
+
     def test_after_a_transient_failure_nothing_more_starts_and_nothing_is_left_sending(
         self, settings
     ):
