@@ -263,6 +263,23 @@ def _created(message_id):
     return Message.objects.values_list("created_at", flat=True).get(id=message_id)
 
 
+def _messages_send_watched(ids, *, send, record):
+    """``messages_send`` with each hand-over to the locmem backend going through
+    ``send(real_send, backend, messages)`` and each record through ``record(real_record,
+    sent)``."""
+    real_send = LocmemBackend.send_messages
+    real_record = services.dispatch._record_sent
+    with (
+        mock.patch.object(
+            LocmemBackend, "send_messages", lambda backend, m: send(real_send, backend, m)
+        ),
+        mock.patch.object(
+            services.dispatch, "_record_sent", lambda sent: record(real_record, sent)
+        ),
+    ):
+        services.messages_send(message_ids=ids)
+
+
 class ConcurrentHandOverTests:
     """Emails go out on CCM_EMAIL_CONNECTIONS connections at once, within the window of
     CCM_SENT_RECORD_EVERY messages handed over and not yet recorded."""
@@ -292,26 +309,20 @@ class ConcurrentHandOverTests:
         _, ids = _queued_batch(13)
         counts = {"handed_over": 0, "recorded": 0, "widest": 0}
         lock = threading.Lock()
-        real_send = LocmemBackend.send_messages
-        real_record = services.dispatch._record_sent
 
-        def counting_send(self, messages):
+        def counting_send(real_send, backend, messages):
             with lock:
                 counts["handed_over"] += 1
                 gap = counts["handed_over"] - counts["recorded"]
                 counts["widest"] = max(counts["widest"], gap)
-            return real_send(self, messages)
+            return real_send(backend, messages)
 
-        def counting_record(sent):
+        def counting_record(real_record, sent):
             real_record(sent)
             with lock:
                 counts["recorded"] += len(sent)
 
-        with (
-            mock.patch.object(LocmemBackend, "send_messages", counting_send),
-            mock.patch.object(services.dispatch, "_record_sent", counting_record),
-        ):
-            services.messages_send(message_ids=ids)
+        _messages_send_watched(ids, send=counting_send, record=counting_record)
 
         assert counts["handed_over"] == counts["recorded"] == 13
         assert 1 < counts["widest"] <= 4
@@ -325,21 +336,19 @@ class ConcurrentHandOverTests:
         sent_while_recording = threading.Semaphore(0)
         state = {"sends": 0, "records": 0, "recording": False, "seen": 0}
         lock = threading.Lock()
-        real_send = LocmemBackend.send_messages
-        real_record = services.dispatch._record_sent
 
-        def send(self, messages):
+        def send(real_send, backend, messages):
             with lock:
                 state["sends"] += 1
                 n = state["sends"]
             if n > 4:  # still on its way when the first four are recorded
                 record_started.wait(timeout=5)
-            result = real_send(self, messages)
+            result = real_send(backend, messages)
             if state["recording"]:
                 sent_while_recording.release()
             return result
 
-        def record(sent):
+        def record(real_record, sent):
             state["records"] += 1
             if state["records"] == 1:
                 state["recording"] = True
@@ -351,11 +360,7 @@ class ConcurrentHandOverTests:
                 state["recording"] = False
             real_record(sent)
 
-        with (
-            mock.patch.object(LocmemBackend, "send_messages", send),
-            mock.patch.object(services.dispatch, "_record_sent", record),
-        ):
-            services.messages_send(message_ids=ids)
+        _messages_send_watched(ids, send=send, record=record)
 
         assert state["seen"] == 3
         assert set(Message.objects.filter(id__in=ids).values_list("status", flat=True)) == {"sent"}
