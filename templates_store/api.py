@@ -115,6 +115,8 @@ class CommunicationSerializer(serializers.ModelSerializer):
             "owner_team",
             "brand",
             "data_schema",
+            "sms_max_segments",
+            "letter_max_pages",
             "sms_sender",
             "letter_envelope",
             "email_reply_to",

@@ -91,6 +91,21 @@ class CommunicationApiTests:
         assert response.status_code == 400
         assert {"sms_sender", "letter_envelope"} <= set(response.data)
 
+    def test_the_length_limits_set_are_read_back(self, designer_api, draft):
+        url = f"/api/communications/{draft.communication.key}"
+
+        response = designer_api.patch(
+            url, {"sms_max_segments": 2, "letter_max_pages": 6}, format="json"
+        )
+
+        assert response.status_code == 200, response.data
+        for read in (
+            response.data,
+            designer_api.get(url).data,
+            designer_api.get("/api/communications").data[0],
+        ):
+            assert (read["sms_max_segments"], read["letter_max_pages"]) == (2, 6)
+
     def test_bad_fields_are_named(self, designer_api, draft):
         response = designer_api.post(
             "/api/communications",
