@@ -183,9 +183,9 @@ def _words_filter(qs: QuerySet[ArchiveEntry], words: str) -> QuerySet[ArchiveEnt
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _cursor(entry: ArchiveEntry) -> str:
-    micros = (entry.created_at - _EPOCH) // dt.timedelta(microseconds=1)
-    return f"{micros}-{entry.pk}"
+def _cursor(moment: dt.datetime, pk: int) -> str:
+    micros = (moment - _EPOCH) // dt.timedelta(microseconds=1)
+    return f"{micros}-{pk}"
 
 
 def _cursor_parse(cursor: str) -> tuple[dt.datetime, int] | None:
@@ -281,8 +281,8 @@ def archive_entry_page(
     page = [rows[pk] for pk in ids if pk in rows]
     return ArchivePage(
         entries=page,
-        older=_cursor(page[-1]) if page and more_older else "",
-        newer=_cursor(page[0]) if page and more_newer else "",
+        older=_cursor(page[-1].created_at, page[-1].pk) if page and more_older else "",
+        newer=_cursor(page[0].created_at, page[0].pk) if page and more_newer else "",
         total=total,
         count_limit=count_limit,
     )
@@ -294,8 +294,53 @@ def archive_entry_get(*, pk: int) -> ArchiveEntry:
     ).get(pk=pk)
 
 
-def access_log_list(**filters: Any) -> QuerySet[AccessLog]:
-    return AccessLog.objects.select_related("actor", "entry").filter(**filters)
+@dataclass(frozen=True)
+class AccessLogPage:
+    """One page of the access log, newest first, with the cursors of the pages either
+    side ("" when there is none)."""
+
+    logs: list[AccessLog]
+    older: str
+    newer: str
+
+    def __iter__(self) -> Any:
+        return iter(self.logs)
+
+    def __len__(self) -> int:
+        return len(self.logs)
+
+
+def access_log_page(
+    *, older: str = "", newer: str = "", size: int = 50, **filters: Any
+) -> AccessLogPage:
+    """A page of the access log matching ``filters`` (newest first) by keyset on (at, id):
+    the ``size`` records older than the ``older`` cursor, or newer than the ``newer`` one,
+    or the newest. Nothing is counted: every look at the archive adds a record, and each
+    page costs what the first does however long the log grows. An unreadable cursor gives
+    the newest page."""
+    logs = AccessLog.objects.select_related("actor").filter(**filters)
+    if (after := _cursor_parse(newer)) is not None:
+        moment, pk = after
+        rows = list(
+            logs.filter(Q(at__gt=moment) | Q(at=moment, id__gt=pk)).order_by("at", "id")[: size + 1]
+        )
+        page, more_newer, more_older = rows[:size][::-1], len(rows) > size, True
+    elif (before := _cursor_parse(older)) is not None:
+        moment, pk = before
+        rows = list(
+            logs.filter(Q(at__lt=moment) | Q(at=moment, id__lt=pk)).order_by("-at", "-id")[
+                : size + 1
+            ]
+        )
+        page, more_older, more_newer = rows[:size], len(rows) > size, True
+    else:
+        rows = list(logs.order_by("-at", "-id")[: size + 1])
+        page, more_older, more_newer = rows[:size], len(rows) > size, False
+    return AccessLogPage(
+        logs=page,
+        older=_cursor(page[-1].at, page[-1].pk) if page and more_older else "",
+        newer=_cursor(page[0].at, page[0].pk) if page and more_newer else "",
+    )
 
 
 def archive_entries_between(

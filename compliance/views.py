@@ -416,8 +416,11 @@ def access_log(request: AuthenticatedRequest) -> HttpResponse:
         filters["actor_id"] = int(actor)
     if action in AccessLog.Action.values:
         filters["action"] = action
-    page = Paginator(selectors.access_log_list(**filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = selectors.access_log_page(
+        older=request.GET.get("older", ""),
+        newer=request.GET.get("newer", ""),
+        size=PAGE_SIZE,
+        **filters,
     )
     return render(
         request,

@@ -2,6 +2,8 @@ import html
 
 import pytest
 from django.core.files.storage import storages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compliance import views
@@ -290,6 +292,32 @@ class AccessLogTests:
 
         response = client.get(reverse("compliance:access_log"), {"action": "search"})
         assert {log.action for log in response.context["page"]} == {"search"}
+
+    def test_the_log_pages_older_and_newer_without_counting_it(self, client, monkeypatch):
+        monkeypatch.setattr(views, "PAGE_SIZE", 4)
+        login(client, "auditor")
+        officer = UserFactory(username="officer")
+        AccessLog.objects.bulk_create(
+            AccessLog(actor=officer, action="search", query={"n": n}) for n in range(10)
+        )
+        url = reverse("compliance:access_log")
+
+        def numbers(response):
+            return [log.query["n"] for log in response.context["page"]]
+
+        with CaptureQueriesContext(connection) as queries:
+            newest = client.get(url, {"actor": officer.pk})
+        assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
+        assert numbers(newest) == [9, 8, 7, 6] and not newest.context["page"].newer
+        second = client.get(url, {"actor": officer.pk, "older": newest.context["page"].older})
+        last = client.get(url, {"actor": officer.pk, "older": second.context["page"].older})
+        assert numbers(second) == [5, 4, 3, 2]
+        assert numbers(last) == [1, 0] and not last.context["page"].older
+        back = client.get(url, {"actor": officer.pk, "newer": last.context["page"].newer})
+        assert numbers(back) == [5, 4, 3, 2]
+        assert f"older={second.context['page'].older}" in second.content.decode()
+        # A cursor that cannot be read gives the newest page.
+        assert numbers(client.get(url, {"older": "not-a-cursor"})) == [9, 8, 7, 6]
 
     @pytest.mark.parametrize("role", ["compliance_officer", "operator", "designer", "approver"])
     def test_only_auditors_see_the_access_log(self, client, role):
