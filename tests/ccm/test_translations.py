@@ -74,6 +74,8 @@ class CatalogTests:
                 continue
             if "msgid_plural" in e:
                 assert catalog.ngettext(e["msgid"], e["msgid_plural"], 2) == e["msgstr[0]"]
+            elif "msgctxt" in e:  # the same words, translated for where they stand
+                assert catalog.pgettext(e["msgctxt"], e["msgid"]) == e["msgstr"], e["msgid"]
             else:
                 assert catalog.gettext(e["msgid"]) == e["msgstr"], e["msgid"]
 
