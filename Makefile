@@ -11,15 +11,28 @@ SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 font
 # docker-compose checks deploy/compose.yaml (no container engine needed).
 SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kannel-extras qpdf poppler-utils docker-compose
 
-.PHONY: deploy-check run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean fuzz
+.PHONY: lock outdated deploy-check run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean fuzz
 
-$(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+# Python packages come from uv.lock only (hashes checked): uv, itself pinned in the lock and
+# bootstrapped from deploy/requirements-uv.txt, makes .venv exactly the lock, nothing more.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+$(BIN)/.installed: uv.lock pyproject.toml deploy/requirements-uv.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -q --require-hashes --no-deps -r deploy/requirements-uv.txt
+	$(BIN)/uv sync --quiet --frozen --extra dev
 	touch $@
 
 install: $(BIN)/.installed
+
+# Refresh uv.lock from pyproject.toml's ranges (newest versions allowed), then the bootstrap pin.
+lock: install
+	$(BIN)/uv lock --upgrade
+	$(BIN)/uv export --quiet --frozen --only-group installer --no-emit-project --format requirements-txt -o deploy/requirements-uv.txt
+
+# The locked packages that have newer releases.
+outdated: install
+	$(BIN)/uv pip list --outdated
 
 system-packages-run:
 	@deploy/install-system-packages.sh $(SYSTEM_PACKAGES_RUN)
