@@ -50,6 +50,19 @@ def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, 
     return scrub(crumb)  # type: ignore[no-any-return]
 
 
+# What integrations collect on their own: no user identity, cookies, request bodies, query
+# strings (archive searches carry addresses) or database query parameters. What is still
+# collected (messages, stack variables, headers through Sentry's own denylist) goes through
+# ``before_send``. https://docs.sentry.io/platforms/python/configuration/options/#data_collection
+PERSONAL_DATA_OFF: dict[str, Any] = {
+    "user_info": False,
+    "cookies": {"mode": "off"},
+    "http_bodies": [],
+    "url_query_params": {"mode": "off"},
+    "database_query_data": False,
+}
+
+
 def sentry_init(*, dsn: str, environment: str, release: str, traces_sample_rate: float) -> None:
     """Start reporting Django and Celery errors to ``dsn``."""
     import sentry_sdk
@@ -61,7 +74,7 @@ def sentry_init(*, dsn: str, environment: str, release: str, traces_sample_rate:
         environment=environment or None,
         release=release or None,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        data_collection=PERSONAL_DATA_OFF,
         traces_sample_rate=traces_sample_rate,
         before_send=before_send,  # type: ignore[arg-type]
         before_breadcrumb=before_breadcrumb,  # type: ignore[arg-type]

@@ -50,9 +50,49 @@ class SentryInitTests:
                 traces_sample_rate=0.0,
             )
             options = sentry_sdk.get_client().options
-            assert options["send_default_pii"] is False
+            collection = options["data_collection"]
+            assert collection["user_info"] is False
+            assert collection["cookies"]["mode"] == "off"
+            assert collection["http_bodies"] == []
+            assert collection["url_query_params"]["mode"] == "off"
+            assert collection["database_query_data"] is False
             assert options["before_send"] is sentry.before_send
             assert options["before_breadcrumb"] is sentry.before_breadcrumb
             assert options["environment"] == "staging"
+        finally:
+            sentry_sdk.init(dsn=None)
+
+    def test_an_event_that_leaves_carries_no_address_and_no_user_identity(self):
+        import sentry_sdk
+        from sentry_sdk.transport import Transport
+
+        from ccm import sentry
+
+        class Capturing(Transport):
+            def __init__(self, options=None):
+                super().__init__(options)
+                self.events = []
+
+            def capture_envelope(self, envelope):
+                self.events.extend(item.get_event() for item in envelope.items if item.get_event())
+
+        try:
+            sentry.sentry_init(
+                dsn="https://public@sentry.example.invalid/1",
+                environment="staging",
+                release="",
+                traces_sample_rate=0.0,
+            )
+            transport = Capturing(sentry_sdk.get_client().options)
+            sentry_sdk.get_client().transport = transport
+            with sentry_sdk.new_scope() as scope:
+                scope.set_user({"id": "17", "email": "op@example.com"})
+                sentry_sdk.capture_message("bounce for jane.doe@example.co.uk")
+            sentry_sdk.flush()
+            assert len(transport.events) == 1
+            event = transport.events[0]
+            assert event["message"] == "bounce for [email]"
+            assert event["user"] == {"id": "17"}
+            assert "op@example.com" not in repr(event)
         finally:
             sentry_sdk.init(dsn=None)
