@@ -18,8 +18,9 @@ SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kann
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 $(BIN)/.installed: uv.lock pyproject.toml deploy/requirements-uv.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	test -x $(BIN)/uv || $(BIN)/python -m pip install -q --require-hashes --no-deps -r deploy/requirements-uv.txt
+	test -x $(BIN)/uv || { $(PYTHON) -m venv --clear $(VENV) \
+	  && $(BIN)/python -m pip install -q --require-hashes --no-deps -r deploy/requirements-uv.txt \
+	  && $(BIN)/uv pip uninstall -q --python $(BIN)/python pip setuptools; }
 	$(BIN)/uv sync --quiet --frozen --extra dev
 	touch $@
 
