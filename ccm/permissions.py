@@ -39,10 +39,11 @@ PERMISSION_SCOPES: dict[str, str] = {
 }
 
 
-def required_scope(view: Any, method: str, permission: str) -> str | None:
+def required_scope(view: Any, method: str, permission: str) -> str | tuple[str, ...] | None:
     """The scope a token needs: the view's ``required_scopes[method]`` if it declares one
-    (``""`` = any token), else the scope of the required permission."""
-    declared: dict[str, str] = getattr(view, "required_scopes", {})
+    (``""`` = any token; a tuple = any one of these scopes), else the scope of the
+    required permission."""
+    declared: dict[str, str | tuple[str, ...]] = getattr(view, "required_scopes", {})
     if method in declared:
         return declared[method]
     return PERMISSION_SCOPES.get(permission)
@@ -72,8 +73,10 @@ class RolePermission(BasePermission):
             scope = required_scope(view, method, perm)
             if scope is None:
                 return False
-            if scope and not request.auth.has_scope(scope):
-                raise PermissionDenied(f"This token lacks the {scope!r} scope.")
+            scopes = (scope,) if isinstance(scope, str) else scope
+            if scope and not any(request.auth.has_scope(s) for s in scopes):
+                wanted = " or ".join(repr(s) for s in scopes)
+                raise PermissionDenied(f"This token lacks the {wanted} scope.")
         return True
 
 

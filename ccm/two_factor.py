@@ -13,6 +13,7 @@ from typing import Any
 import segno
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.http import HttpRequest
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ccm.roles import APPROVER, COMPLIANCE_OFFICER
@@ -54,6 +55,16 @@ def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
 def totp_key_base32(*, device: TOTPDevice) -> str:
     """The secret as people type it into an authenticator app."""
     return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def totp_code_now(*, device: TOTPDevice, at: float | None = None) -> tuple[str, int]:
+    """The code the device's authenticator app shows now (or at ``at``, a Unix time) and
+    the seconds it stays current. What ``manage.py totp_code`` prints on a machine without
+    a phone; a code is accepted once, so a second login waits for the next one."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() if at is None else at
+    remaining = device.step - int(totp.time - device.t0) % device.step
+    return f"{totp.token():0{device.digits}d}", remaining
 
 
 def totp_qr_svg(*, device: TOTPDevice) -> str:

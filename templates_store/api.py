@@ -10,14 +10,14 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ccm.permissions import request_user
+from ccm.permissions import MANAGE_TEMPLATES, READ_STATUS, request_user
 from templates_store import services
 from templates_store.models import (
     Brand,
@@ -229,19 +229,55 @@ class CommunicationDetailView(generics.RetrieveAPIView):
         return _detail(request, key)
 
 
+DATA_SCHEMA_RESPONSE = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": True,
+        "description": "A JSON Schema document (an object; draft 2020-12 unless its "
+        "`$schema` says otherwise). `{}` when the communication sets none.",
+    },
+    description="The JSON Schema that the `data` of every recipient of this communication "
+    "must match: each row of a batch is checked against it when the batch is submitted, "
+    "and rendered with the published version.",
+    examples=[
+        OpenApiExample(
+            "payment-reminder (shortened)",
+            value={
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "type": "object",
+                "required": ["first_name", "amount", "currency", "due_date"],
+                "properties": {
+                    "first_name": {"type": "string", "minLength": 1},
+                    "amount": {"type": "number", "exclusiveMinimum": 0},
+                    "currency": {"type": "string", "enum": ["GBP", "JPY"]},
+                    "due_date": {"type": "string", "format": "date"},
+                },
+            },
+        )
+    ],
+)
+
+
 class CommunicationSchemaView(APIView):
-    """The JSON Schema of the communication's data; PUT replaces it."""
+    """The JSON Schema of the communication's data; PUT replaces it.
+
+    Reading it is part of sending (a system checks its rows before it submits them), so a
+    token with ``read_status`` may read it, as may one with ``manage_templates``."""
 
     required_permissions = {
         "GET": "templates_store.view_communication",
         "PUT": "templates_store.change_communication",
     }
+    required_scopes = {"GET": (READ_STATUS, MANAGE_TEMPLATES)}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        summary="The JSON Schema of a communication's data",
+        responses={200: DATA_SCHEMA_RESPONSE},
+    )
     def get(self, request: Request, key: str) -> Response:
         return Response(communication_or_404(key).data_schema)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: DATA_SCHEMA_RESPONSE})
     def put(self, request: Request, key: str) -> Response:
         communication = communication_or_404(key)
         try:

@@ -66,6 +66,19 @@ class TokenScopeTests:
         client.force_login(UserFactory(roles=["operator"]))
         assert client.get("/api/batches").status_code == 200
 
+    def test_a_reading_token_gets_a_communications_data_schema(self):
+        key = published_version().communication.key
+        _, reader = _token("read_status", roles=["operator"])
+        response = reader.get(f"/api/communications/{key}/schema")
+        assert response.status_code == 200 and response.json()["required"]
+        assert reader.put(f"/api/communications/{key}/schema", {}, format="json").status_code == 403
+        _, sender = _token("send", roles=["operator"])
+        refused = sender.get(f"/api/communications/{key}/schema")
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == (
+            "This token lacks the 'read_status' or 'manage_templates' scope."
+        )
+
     def test_the_api_root_answers_any_token(self):
         _, client = _token("read_archive", roles=["compliance_officer"])
         assert client.get("/api/").status_code == 200

@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, get_resolver
+from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from ccm.permissions import RolePermission
+from ccm.permissions import MANAGE_TEMPLATES, READ_STATUS, SCOPES, RolePermission
 from ccm.roles import ROLE_PERMISSIONS
+from ccm.services import api_token_create
 from tests.ccm.test_permission_matrix import (
     LOGIN_ONLY,
     PUBLIC,
@@ -23,6 +25,7 @@ from tests.ccm.test_permission_matrix import (
     _concrete,
 )
 from tests.factories.ccm import UserFactory
+from tests.factories.templates_store import PAYMENT_SCHEMA, published_version
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +161,44 @@ def test_each_role_gets_exactly_the_pages_its_permissions_allow(client, role, pa
     else:
         assert client.get(path).status_code in (403, 405), (role, "GET", path)
         assert client.post(path).status_code in (403, 405), (role, "POST", path)
+
+
+# Endpoints a token may use with one of several scopes (``required_scopes`` tuples), by
+# role and scope: the role's permission and one of the scopes are both needed.
+TOKEN_ENDPOINTS = [
+    pytest.param(
+        "GET",
+        "/api/communications/{key}/schema",
+        "templates_store.view_communication",
+        {READ_STATUS, MANAGE_TEMPLATES},
+        id="GET schema",
+    ),
+    pytest.param(
+        "PUT",
+        "/api/communications/{key}/schema",
+        "templates_store.change_communication",
+        {MANAGE_TEMPLATES},
+        id="PUT schema",
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "permission", "scopes"), TOKEN_ENDPOINTS)
+@pytest.mark.parametrize("scope", SCOPES)
+@pytest.mark.parametrize("role", ROLES)
+def test_a_token_needs_its_roles_permission_and_one_of_the_endpoints_scopes(
+    role, scope, method, path, permission, scopes
+):
+    communication = published_version().communication
+    _, secret = api_token_create(user=UserFactory(roles=[role]), name="matrix", scopes=[scope])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = client.generic(
+        method, path.format(key=communication.key), "{}", content_type="application/json"
+    )
+    if permission in ROLE_PERMISSIONS[role] and scope in scopes:
+        assert response.status_code == 200, (role, scope, response.content)
+        if method == "GET":
+            assert response.json() == PAYMENT_SCHEMA
+    else:
+        assert response.status_code == 403, (role, scope, response.status_code)

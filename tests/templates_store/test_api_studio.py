@@ -380,3 +380,14 @@ def test_the_openapi_schema_is_valid_and_documents_the_studio():
     ):
         assert path in paths
     assert "publish_at" in str(paths["/api/communications/{key}/versions/{number}/publish"])
+
+
+def test_the_openapi_schema_documents_the_data_schema_a_reader_can_get():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    answer = schema["paths"]["/api/communications/{key}/schema"]["get"]["responses"]["200"]
+    assert "JSON Schema" in answer["description"]
+    content = answer["content"]["application/json"]
+    assert content["schema"]["type"] == "object"
+    assert content["examples"]

@@ -6,6 +6,10 @@ from django.core.management.base import BaseCommand
 
 from ccm.demo import content
 from ccm.roles import ROLE_LABELS
+from ccm.two_factor import TWO_FACTOR_ROLES
+
+# How a newcomer runs a command in the project's virtualenv (what `make run` made).
+MANAGE = ".venv/bin/python manage.py"
 
 
 def _shown(path: str | Path) -> str:
@@ -36,6 +40,7 @@ class Command(BaseCommand):
         for username, role, _first, _last in content.USERS:
             label = ROLE_LABELS[role] if role else "Superuser (admin site at /admin/)"
             lines.append(f"  {username:<{width}}  /  {content.PASSWORD}  /  {label}")
+        lines += self._two_factor()
         mail_dir, print_dir = _shown(settings.CCM_MAILBOX_DIR), _shown(settings.PRINT_ROOT)
         archive_dir = _shown(settings.ARCHIVE_ROOT)
         lines += [
@@ -48,11 +53,28 @@ class Command(BaseCommand):
             *self._quiet_hours(),
             "",
             f"API docs: {base_url}/api/docs/",
-            "  API token: python manage.py create_api_token operator --name demo --scope send "
+            f"  API token: {MANAGE} create_api_token operator --name demo --scope send "
             "--scope read_status",
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+    def _two_factor(self) -> list[str]:
+        """The demo users who need a TOTP code (the same rule as ccm/two_factor.py:
+        the roles in TWO_FACTOR_ROLES, and superusers, which the demo user without a
+        role is)."""
+        names = [u for u, role, *_ in content.USERS if role is None or role in TWO_FACTOR_ROLES]
+        if not names:
+            return []
+        listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+        return [
+            "",
+            f"Two-factor login: {listed} must enrol an authenticator app",
+            "  at their first login (scan the QR code or type the key shown, then enter the",
+            "  app's code), and give its code after the password from then on.",
+            "  Without a phone, print the code the app would show now:",
+            *(f"  {MANAGE} totp_code {name}" for name in names),
+        ]
 
     def _quiet_hours(self) -> list[str]:
         quiet = settings.CCM_QUIET_HOURS
