@@ -1,12 +1,15 @@
 """Optional error reporting to Sentry, on when SENTRY_DSN is set, with personal data removed.
 
-Nothing personal is sent on purpose (``send_default_pii=False``: no user, cookies, IP or
-request bodies), and ``before_send`` replaces every email address and phone number left
+Nothing personal is collected on purpose (``data_collection``: no user, cookies, query
+strings, database query parameters or request bodies), and ``before_send`` replaces every email address and phone number left
 in the event (messages, exception values, breadcrumbs, local variables) before it leaves.
 """
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sentry_sdk._types import DataCollectionUserOptions
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # International (+ or 00), national (a leading 0) with the usual separators, or a bare run
@@ -54,7 +57,7 @@ def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, 
 # strings (archive searches carry addresses) or database query parameters. What is still
 # collected (messages, stack variables, headers through Sentry's own denylist) goes through
 # ``before_send``. https://docs.sentry.io/platforms/python/configuration/options/#data_collection
-PERSONAL_DATA_OFF: dict[str, Any] = {
+PERSONAL_DATA_OFF: "DataCollectionUserOptions" = {
     "user_info": False,
     "cookies": {"mode": "off"},
     "http_bodies": [],

@@ -24,8 +24,14 @@ def uv(*args: str) -> subprocess.CompletedProcess[str]:
 def locked_pins() -> dict[str, str]:
     """Name -> version of every package the lock installs on this machine (dev included)."""
     exported = uv(
-        "export", "--frozen", "--extra", "dev", "--no-hashes", "--no-emit-project",
-        "--format", "requirements-txt",
+        "export",
+        "--frozen",
+        "--extra",
+        "dev",
+        "--no-hashes",
+        "--no-emit-project",
+        "--format",
+        "requirements-txt",
     )
     assert exported.returncode == 0, exported.stderr
     pins = {}
@@ -58,8 +64,14 @@ class LockTests:
 
     def test_the_installer_bootstrap_pin_is_exported_from_the_lock(self):
         exported = uv(
-            "export", "--frozen", "--only-group", "installer", "--no-emit-project",
-            "--format", "requirements-txt", "--no-header",
+            "export",
+            "--frozen",
+            "--only-group",
+            "installer",
+            "--no-emit-project",
+            "--format",
+            "requirements-txt",
+            "--no-header",
         )
         assert exported.returncode == 0, exported.stderr
         bootstrap = (ROOT / "deploy" / "requirements-uv.txt").read_text()
