@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -107,24 +108,26 @@ class ExtractionTests:
 
 
 def _environment(live_server_url: str) -> dict[str, str]:
+    """The caller's environment, with .venv/bin first and manage.py on the test database."""
     database = connection.settings_dict
-    user = database["USER"] or "postgres"
+    credentials = quote(database["USER"] or "postgres", safe="")
+    if database["PASSWORD"]:
+        credentials += ":" + quote(database["PASSWORD"], safe="")
     host = database["HOST"] or "127.0.0.1"
     port = database["PORT"] or 5432
     return {
         **os.environ,
         "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         "DJANGO_SETTINGS_MODULE": "ccm.settings.test",
-        "DATABASE_URL": f"postgres://{user}@{host}:{port}/{database['NAME']}",
-        "CCM_EXAMPLES_BASE_URL": live_server_url,
+        "DATABASE_URL": f"postgres://{credentials}@{host}:{port}/{database['NAME']}",
     }
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the examples call curl")
 def test_every_example_runs_against_the_demo(live_server, settings, tmp_path):
     """The blocks run in order in one bash session per document (a block may use what an
-    earlier one set, e.g. ``$TOKEN``), from the repository root; files they write there
-    are removed afterwards."""
+    earlier one set, e.g. ``$TOKEN``), from the repository root; the files they write
+    there (new entries the examples name) are removed afterwards."""
     assert connection.vendor == "postgresql"
     settings.CCM_BASE_URL = live_server.url
     call_command("load_demo", stdout=io.StringIO())
@@ -151,7 +154,10 @@ def test_every_example_runs_against_the_demo(live_server, settings, tmp_path):
                 f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}"
             )
     finally:
+        examples = "".join(block.code for block in SHELL_BLOCKS)
         for path in set(ROOT.iterdir()) - before:
+            if path.name not in examples:
+                continue
             if path.is_dir():
                 shutil.rmtree(path)
             else:
