@@ -46,7 +46,7 @@ run: install system-packages-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --if-empty
 	@$(BIN)/python manage.py demo_info
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f deploy/Procfile.local -d . start
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python deploy/run-local deploy/Procfile.local
 
 demo: install
 	$(BIN)/python manage.py load_demo --reset

@@ -114,6 +114,8 @@ AXES_COOLOFF_TIME = env_int("CCM_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# No "AXES: BEGIN version ..." banner at the start of every command and process.
+AXES_VERBOSE = False
 # The address is REMOTE_ADDR: a client cannot pick it with X-Forwarded-For (production
 # trusts that header from its own proxies).
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
@@ -292,6 +294,10 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The folders below are the broker; kombu still wants a host name, and warns "No
+    # hostname was supplied" on every connection when the URL has none.
+    if CELERY_BROKER_URL == "filesystem://":
+        CELERY_BROKER_URL = "filesystem://localhost//"
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
@@ -479,5 +485,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("CCM_LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # pikepdf logs "C++ to Python logger bridge initialized" (INFO) when imported.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+    },
 }
