@@ -36,6 +36,17 @@ class SentryScrubbingTests:
         assert before_breadcrumb(crumb, {})["message"] == "SELECT ... WHERE email = '[email]'"
 
 
+def _staging_init() -> None:
+    from ccm import sentry
+
+    sentry.sentry_init(
+        dsn="https://public@sentry.example.invalid/1",
+        environment="staging",
+        release="",
+        traces_sample_rate=0.0,
+    )
+
+
 class SentryInitTests:
     def test_it_reports_without_personal_data_and_through_the_scrubber(self):
         import sentry_sdk
@@ -43,12 +54,7 @@ class SentryInitTests:
         from ccm import sentry
 
         try:
-            sentry.sentry_init(
-                dsn="https://public@sentry.example.invalid/1",
-                environment="staging",
-                release="",
-                traces_sample_rate=0.0,
-            )
+            _staging_init()
             options = sentry_sdk.get_client().options
             collection = options["data_collection"]
             assert collection["user_info"] is False
@@ -66,8 +72,6 @@ class SentryInitTests:
         import sentry_sdk
         from sentry_sdk.transport import Transport
 
-        from ccm import sentry
-
         class Capturing(Transport):
             def __init__(self, options=None):
                 super().__init__(options)
@@ -77,12 +81,7 @@ class SentryInitTests:
                 self.events.extend(item.get_event() for item in envelope.items if item.get_event())
 
         try:
-            sentry.sentry_init(
-                dsn="https://public@sentry.example.invalid/1",
-                environment="staging",
-                release="",
-                traces_sample_rate=0.0,
-            )
+            _staging_init()
             transport = Capturing(sentry_sdk.get_client().options)
             sentry_sdk.get_client().transport = transport
             with sentry_sdk.new_scope() as scope:
