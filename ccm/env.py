@@ -52,3 +52,21 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_choices(name: str, default: str, choices: tuple[str, ...]) -> list[str]:
+    """A comma-separated list drawn from ``choices``; ``none`` is the empty list.
+
+    ``none`` exists because env-file readers (honcho, systemd) drop a variable whose value
+    is empty, and the default would then apply without a word.
+    """
+    items = env_list(name, default)
+    if items == ["none"]:
+        return []
+    unknown = [item for item in items if item not in choices]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name}={env_str(name, default)!r}: {', '.join(unknown)} is not one of "
+            f"{', '.join(choices)} (or none)."
+        )
+    return items

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
-from ccm.env import env_bool, env_int, env_list, env_str
+from ccm.env import env_bool, env_choices, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("CCM_VAR_DIR", str(BASE_DIR / "var")))
@@ -354,7 +354,7 @@ CCM_EMAIL_CONNECTIONS = env_int("CCM_EMAIL_CONNECTIONS", 2)
 CCM_QUIET_HOURS = {
     "start": env_str("CCM_QUIET_HOURS_START", "21:00"),
     "end": env_str("CCM_QUIET_HOURS_END", "08:00"),
-    "channels": env_list("CCM_QUIET_HOURS_CHANNELS", "sms"),
+    "channels": env_choices("CCM_QUIET_HOURS_CHANNELS", "sms", ("email", "sms", "print")),
 }
 # At most this many marketing messages per customer within this many days.
 CCM_MARKETING_CAP_MESSAGES = env_int("CCM_MARKETING_CAP_MESSAGES", 3)

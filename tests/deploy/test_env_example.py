@@ -6,7 +6,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_DIR = REPO_ROOT / "ccm" / "settings"
 ENV_EXAMPLE = REPO_ROOT / "deploy" / ".env.example"
-READ = re.compile(r"\benv_(?:str|bool|int|list)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
+READ = re.compile(r"\benv_(?:str|bool|int|list|choices)\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']")
 LISTED = re.compile(r"^#?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
 
