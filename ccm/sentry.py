@@ -1,8 +1,9 @@
 """Optional error reporting to Sentry, on when SENTRY_DSN is set, with personal data removed.
 
 Nothing personal is collected on purpose (``data_collection``: no user, cookies, query
-strings, database query parameters or request bodies), and ``before_send`` replaces every email address and phone number left
-in the event (messages, exception values, breadcrumbs, local variables) before it leaves.
+strings, database query parameters or request bodies), and ``before_send`` replaces every
+email address and phone number left in the event (messages, exception values, breadcrumbs,
+local variables) before it leaves.
 """
 
 import re

@@ -8,7 +8,7 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 
 # A newcomer's demo should run to the end at any hour: quiet hours are off on one machine
 # unless asked for (CCM_QUIET_HOURS_CHANNELS=sms make run).
-CCM_QUIET_HOURS = {  # noqa: F405
+CCM_QUIET_HOURS = {
     **CCM_QUIET_HOURS,  # noqa: F405
     "channels": env_choices("CCM_QUIET_HOURS_CHANNELS", "none", ("email", "sms", "print")),
 }

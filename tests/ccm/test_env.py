@@ -21,9 +21,7 @@ class EnvChoicesTests:
         monkeypatch.setenv("CCM_TEST_CHANNELS", "none")
         assert env_choices("CCM_TEST_CHANNELS", "sms", CHANNELS) == []
 
-    def test_an_unknown_name_stops_start_up_naming_the_variable_and_the_choices(
-        self, monkeypatch
-    ):
+    def test_an_unknown_name_stops_start_up_naming_the_variable_and_the_choices(self, monkeypatch):
         monkeypatch.setenv("CCM_TEST_CHANNELS", "sms,fax")
         with pytest.raises(ImproperlyConfigured) as error:
             env_choices("CCM_TEST_CHANNELS", "sms", CHANNELS)
