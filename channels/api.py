@@ -100,6 +100,7 @@ class BatchListCreateView(APIView):
     required_permissions = {"GET": "channels.view_batch", "POST": "channels.add_batch"}
 
     @extend_schema(
+        operation_id="batches_list",
         responses=inline_serializer(
             "PaginatedBatchList",
             {
