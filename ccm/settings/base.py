@@ -405,6 +405,9 @@ CCM_RATE_LIMIT_REDIS_URL = env_str(
 CCM_EMAIL_RATE_LIMIT = float(env_str("CCM_EMAIL_RATE_LIMIT", "0"))
 # Shared secret in the SMS delivery-report URL (/webhooks/sms/dlr/<token>/); empty = off.
 CCM_SMS_DLR_TOKEN = env_str("CCM_SMS_DLR_TOKEN", "")
+# Networks that webhook calls may reach although internal (docs/security.md#outbound-requests),
+# e.g. "10.20.0.0/16,192.0.2.7:8443"; empty: only public addresses.
+CCM_OUTBOUND_ALLOWED_NETWORKS = env_list("CCM_OUTBOUND_ALLOWED_NETWORKS", "")
 # django-anymail: ESP credentials and the tracking webhooks' basic-auth secret.
 # https://anymail.dev/en/stable/installation/#configuring-tracking-and-inbound-webhooks
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", "")}
