@@ -14,6 +14,16 @@ OPERATOR = "operator"
 COMPLIANCE_OFFICER = "compliance_officer"
 AUDITOR = "auditor"
 
+# API clients. A client is a user: the one whose API tokens made a batch, a real-time
+# message or a webhook endpoint (a back-office system gets a user of its own; every token
+# of that user is the same client), or the person who uploaded a batch in the UI. A client
+# sees and changes only its own batches, messages, webhook endpoints and deliveries; the
+# others answer 404. These two permissions span clients, and only the roles below (and
+# superusers, who hold every permission) have them. Webhook endpoints and deliveries stay
+# the caller's own for every role. ``channels.selectors`` is the one place that applies them.
+VIEW_EVERY_CLIENT = "channels.view_every_client"
+CANCEL_EVERY_CLIENT = "channels.cancel_every_client"
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     DESIGNER: [
         "templates_store.view_communication",
@@ -55,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.view_legalhold",
         "channels.view_batch",
         "channels.view_message",
+        VIEW_EVERY_CLIENT,
         "customers.view_customer",
     ],
     AUDITOR: [
@@ -65,9 +76,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.view_legalhold",
         "channels.view_batch",
         "channels.view_message",
+        VIEW_EVERY_CLIENT,
         "customers.view_customer",
     ],
 }
+
+# The roles that read every client's batches and messages (for the docs and tests).
+CROSS_CLIENT_ROLES = frozenset(
+    role for role, perms in ROLE_PERMISSIONS.items() if VIEW_EVERY_CLIENT in perms
+)
 
 ROLE_LABELS = {
     DESIGNER: "Designer",

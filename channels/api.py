@@ -20,6 +20,7 @@ from ccm.request_bodies import body_spool, is_streamed
 from channels import selectors, services
 from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
 from channels.services import callbacks, uploads
+from channels.services.recipient_reads import recipient_read_record
 from templates_store.models import Communication
 
 
@@ -114,7 +115,8 @@ class BatchListCreateView(APIView):
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()
         paginator.ordering = "-created_at"
-        page = paginator.paginate_queryset(selectors.batch_list(), request, view=self)
+        batches = selectors.batches_of_client(viewer=request_user(request))
+        page = paginator.paginate_queryset(batches, request, view=self)
         data = BatchSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 
@@ -146,6 +148,9 @@ class BatchListCreateView(APIView):
             OpenApiParameter(
                 "send_at", description="With a CSV or JSON Lines body: scheduled send time."
             ),
+            OpenApiParameter(
+                "encoding", description="With a CSV body not in UTF-8: its encoding (cp932)."
+            ),
         ],
     )
     @idempotent
@@ -162,6 +167,10 @@ class BatchListCreateView(APIView):
                 file=body_spool(request).file,
                 format=uploads.CSV if content_type == "text/csv" else uploads.JSONL,
                 schema=communication.data_schema,
+                encoding=uploads.declared_encoding(
+                    content_type=request.content_type,
+                    parameter=request.query_params.get("encoding"),
+                ),
             )
         else:
             payload = BatchCreateSerializer(data=request.data)
@@ -195,7 +204,10 @@ class BatchListCreateView(APIView):
 class BatchDetailView(generics.RetrieveAPIView):
     required_permissions = {"GET": "channels.view_batch"}
     serializer_class = BatchSerializer
-    queryset = Batch.objects.select_related("communication", "version")
+    queryset = Batch.objects.none()  # names the model for the schema; requests use the next
+
+    def get_queryset(self) -> Any:
+        return selectors.batches_of_client(viewer=request_user(self.request))
 
 
 class BatchCancelView(APIView):
@@ -203,7 +215,9 @@ class BatchCancelView(APIView):
 
     @extend_schema(request=None, responses=BatchSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        batch = get_object_or_404(Batch, pk=pk)
+        batch = get_object_or_404(
+            selectors.batches_of_client(viewer=request_user(request), for_cancel=True), pk=pk
+        )
         try:
             services.batch_cancel(batch=batch)
         except DjangoValidationError as exc:
@@ -217,22 +231,34 @@ class MessagePagination(CursorPagination):
 
 
 class BatchMessageListView(generics.ListAPIView):
+    """The recipients of a batch, page by page; every page read is in the access log."""
+
     required_permissions = {"GET": "channels.view_message"}
     serializer_class = MessageSerializer
     pagination_class = MessagePagination
+    queryset = Message.objects.none()  # names the model for the schema; list reads the batch
 
     @extend_schema(parameters=[OpenApiParameter("status", enum=Message.Status.values)])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self) -> Any:
-        batch = get_object_or_404(Batch, pk=self.kwargs["pk"])
-        wanted = self.request.query_params.get("status")
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        reader = request_user(request)
+        batch = get_object_or_404(selectors.batches_of_client(viewer=reader), pk=self.kwargs["pk"])
+        wanted = request.query_params.get("status")
         if wanted and wanted not in Message.Status.values:
             raise ValidationError(
                 {"status": [f"Unknown status; one of {', '.join(Message.Status.values)}."]}
             )
-        return selectors.message_list(batch=batch, status=wanted)
+        page = self.paginate_queryset(selectors.message_list(batch=batch, status=wanted)) or []
+        recipient_read_record(
+            reader=reader,
+            api=f"GET {request.path}",
+            message_ids=[m.pk for m in page],
+            batch_id=batch.pk,
+            status=wanted,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class MessageCreateSerializer(serializers.Serializer):
@@ -291,11 +317,25 @@ class MessageCreateView(APIView):
 
 
 class MessageDetailView(generics.RetrieveAPIView):
+    """One message with its recipient and events; every read is in the access log."""
+
     required_permissions = {"GET": "channels.view_message"}
     serializer_class = MessageDetailSerializer
-    queryset = Message.objects.select_related(
-        "customer", "version__communication"
-    ).prefetch_related("events")
+    queryset = Message.objects.none()  # names the model for the schema; requests use the next
+
+    def get_queryset(self) -> Any:
+        viewer = request_user(self.request)
+        return selectors.messages_of_client(viewer=viewer).prefetch_related("events")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        message = self.get_object()
+        recipient_read_record(
+            reader=request_user(request),
+            api=f"GET {request.path}",
+            message_ids=[message.pk],
+            batch_id=message.batch_id,
+        )
+        return Response(self.get_serializer(message).data)
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -336,7 +376,7 @@ class WebhookEndpointListCreateView(APIView):
 
     @extend_schema(responses=WebhookEndpointSerializer(many=True))
     def get(self, request: Request) -> Response:
-        endpoints = WebhookEndpoint.objects.filter(owner=request_user(request))
+        endpoints = selectors.webhook_endpoints_of_client(owner=request_user(request))
         return Response(WebhookEndpointSerializer(endpoints, many=True).data)
 
     @extend_schema(
@@ -382,11 +422,9 @@ class WebhookDeliveryListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        qs = WebhookDelivery.objects.filter(
-            endpoint__owner=request_user(self.request)
-        ).select_related("endpoint")
-        wanted = self.request.query_params.get("status")
-        return qs.filter(status=wanted) if wanted else qs
+        return selectors.webhook_deliveries_of_client(
+            owner=request_user(self.request), status=self.request.query_params.get("status")
+        )
 
 
 class WebhookDeliveryRetryView(APIView):
@@ -394,7 +432,9 @@ class WebhookDeliveryRetryView(APIView):
 
     @extend_schema(request=None, responses=WebhookDeliverySerializer)
     def post(self, request: Request, pk: int) -> Response:
-        delivery = get_object_or_404(WebhookDelivery, pk=pk, endpoint__owner=request_user(request))
+        delivery = get_object_or_404(
+            selectors.webhook_deliveries_of_client(owner=request_user(request)), pk=pk
+        )
         try:
             callbacks.webhook_delivery_retry(delivery=delivery)
         except DjangoValidationError as exc:

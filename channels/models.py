@@ -22,6 +22,8 @@ class Batch(models.Model):
         "templates_store.TemplateVersion", on_delete=models.PROTECT, related_name="batches"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    # The API client the batch belongs to: the user of the token that submitted it, or
+    # the person who uploaded it in the UI.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -36,7 +38,12 @@ class Batch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("cancel_batch", "Can cancel a batch")]
+        # The *_every_client permissions span API clients (see ccm.roles.VIEW_EVERY_CLIENT).
+        permissions = [
+            ("cancel_batch", "Can cancel a batch"),
+            ("view_every_client", "Can see every API client's batches and messages"),
+            ("cancel_every_client", "Can cancel every API client's batches"),
+        ]
 
     def __str__(self) -> str:
         return f"Batch {self.pk} ({self.communication.key})"
@@ -91,7 +98,8 @@ class Message(models.Model):
         db_index=False,
     )
     row_number = models.PositiveIntegerField(default=0)
-    # The API client that asked for a real-time message (batch messages: the batch's creator).
+    # The API client that asked for a real-time message, and its fallbacks. A batch's
+    # messages leave it empty: they belong to the batch's ``created_by``.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

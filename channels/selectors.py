@@ -1,10 +1,12 @@
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from channels.models import Batch, Message, PrintFile
+from ccm.roles import CANCEL_EVERY_CLIENT, VIEW_EVERY_CLIENT
+from channels.models import Batch, Message, PrintFile, WebhookDelivery, WebhookEndpoint
 from templates_store.models import Communication, TemplateVersion
 
 
@@ -74,3 +76,38 @@ def communications_with_published_version() -> QuerySet[Communication]:
     return Communication.objects.filter(versions__status=TemplateVersion.Status.PUBLISHED).order_by(
         "name"
     )
+
+
+# API CLIENTS ----------------------------------------------------------------------------
+# A client is a user (ccm.roles, VIEW_EVERY_CLIENT). These are what a client's requests may
+# reach; another client's object is simply not in them, so the API answers 404 for it.
+
+
+def batches_of_client(*, viewer: User, for_cancel: bool = False) -> QuerySet[Batch]:
+    """The batches ``viewer`` may see (``for_cancel``: may cancel): its own, or every
+    client's with ``VIEW_EVERY_CLIENT`` (``CANCEL_EVERY_CLIENT``)."""
+    spanning = CANCEL_EVERY_CLIENT if for_cancel else VIEW_EVERY_CLIENT
+    batches = Batch.objects.select_related("communication", "version", "created_by")
+    return batches if viewer.has_perm(spanning) else batches.filter(created_by=viewer)
+
+
+def messages_of_client(*, viewer: User) -> QuerySet[Message]:
+    """The messages ``viewer`` may see: those of its batches and its real-time messages
+    (``requested_by``), or every client's with ``VIEW_EVERY_CLIENT``."""
+    messages = Message.objects.select_related("customer", "version__communication")
+    if viewer.has_perm(VIEW_EVERY_CLIENT):
+        return messages
+    return messages.filter(Q(requested_by=viewer) | Q(batch__created_by=viewer))
+
+
+def webhook_endpoints_of_client(*, owner: User) -> QuerySet[WebhookEndpoint]:
+    """The caller's own callback endpoints (no role reads another client's)."""
+    return WebhookEndpoint.objects.filter(owner=owner)
+
+
+def webhook_deliveries_of_client(
+    *, owner: User, status: str | None = None
+) -> QuerySet[WebhookDelivery]:
+    """The caller's own callbacks, of one status if given."""
+    deliveries = WebhookDelivery.objects.filter(endpoint__owner=owner).select_related("endpoint")
+    return deliveries.filter(status=status) if status else deliveries

@@ -795,6 +795,7 @@ def message_fallback(*, message: Message) -> Message | None:
             recipient=route.recipient,
             recipient_name=route.recipient_name,
             data=message.data,
+            requested_by=message.requested_by,
             fallback_of=message,
         )
         _event(
