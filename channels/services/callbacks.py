@@ -3,6 +3,11 @@
 Events are stored first (one ``WebhookDelivery`` per event and endpoint) and sent by a
 periodic task, retried with backoff; after the last attempt a delivery is a dead letter,
 listed for operators, who can send it again.
+
+Endpoint URLs are the client's: they go through the outbound request policy
+(``ccm.outbound``) when registered and again on every send; redirects are not followed,
+and what a delivery records (``last_error``) is a status or a short reason, never the body
+of an answer or the text of a network error.
 """
 
 import base64
@@ -24,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from ccm import outbound
 from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -42,11 +48,18 @@ MESSAGE_EVENTS: dict[str, str] = {
 
 
 def webhook_endpoint_create(*, owner: User, url: str) -> WebhookEndpoint:
-    """Register ``url`` for ``owner``'s callbacks; the secret is on the returned endpoint."""
+    """Register ``url`` for ``owner``'s callbacks; the secret is on the returned endpoint.
+
+    Raises ValidationError on ``url`` when it is not an http(s) URL or the outbound
+    request policy refuses its host (an internal address, or a name resolving to one)."""
     try:
         URLValidator(schemes=["https", "http"])(url)
     except ValidationError as exc:
         raise ValidationError({"url": f"{url!r} is not a URL"}) from exc
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundRefused as exc:
+        raise ValidationError({"url": f"{url!r} is {exc}"}) from exc
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     return WebhookEndpoint.objects.create(owner=owner, url=url, secret=secret)
 
@@ -150,27 +163,29 @@ def _post(delivery: WebhookDelivery, session: requests.Session) -> tuple[bool, i
         "webhook-signature": Webhook(endpoint.secret).sign(delivery.event_id, sent_at, body),
     }
     try:
-        response = session.post(
+        # stream: the answer's body is never read, only its status.
+        with session.post(
             endpoint.url,
             data=body.encode(),
             headers=headers,
             timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
-        )
+            stream=True,
+        ) as response:
+            code = response.status_code
+    except outbound.OutboundRefused as exc:
+        return False, None, str(exc)
     except requests.RequestException as exc:
-        return False, None, f"{type(exc).__name__}: {exc}"[:500]
-    ok = 200 <= response.status_code < 300
-    return (
-        ok,
-        response.status_code,
-        "" if ok else f"HTTP {response.status_code}: {response.text[:300]}",
-    )
+        # The class only: the text names internal hosts, ports and why they failed.
+        return False, None, type(exc).__name__
+    ok = 200 <= code < 300
+    return ok, code, "" if ok else f"HTTP {code}"
 
 
 def webhook_deliveries_send(*, limit: int = 500) -> int:
     """Send the deliveries that are due; returns how many were delivered."""
     delivered = 0
-    with requests.Session() as session:
+    with outbound.session() as session:
         for delivery in _claim_due(limit):
             ok, code, error = _post(delivery, session)
             delivery.attempts += 1

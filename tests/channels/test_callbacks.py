@@ -29,6 +29,13 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(autouse=True)
+def local_receivers_allowed(settings):
+    """The receivers here are local servers: the outbound request policy refuses
+    loopback unless the operator allows it, as these tests do."""
+    settings.CCM_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
 @pytest.fixture
 def receiver():
     _Receiver.answers, _Receiver.received = [], []
