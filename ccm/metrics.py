@@ -43,6 +43,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ccm.client_address import client_address
+
 logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -169,10 +171,10 @@ def metrics_access_allowed(request: HttpRequest) -> bool:
     allowed: list[str] = settings.CCM_METRICS_ALLOWED_IPS
     if not allowed:
         return False
-    try:
-        client = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
+    address = client_address(request)
+    if address is None:
         return False
+    client = ipaddress.ip_address(address)
     return any(client in ipaddress.ip_network(network, strict=False) for network in allowed)
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from ccm.client_address import client_address
 from ccm.models import ApiToken
 
 _PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
@@ -41,6 +42,11 @@ class ApiClientThrottle(SimpleRateThrottle):
         if request.user and request.user.is_authenticated:
             return f"throttle:api:user:{request.user.pk}"
         return f"throttle:api:addr:{self.get_ident(request)}"
+
+    def get_ident(self, request: Request) -> str:
+        # The address the trusted proxies saw (DRF's own reads X-Forwarded-For as sent);
+        # requests without one share a budget.
+        return client_address(request) or "unknown"
 
     def allow_request(self, request: Request, view: Any) -> bool:
         token_rate = request.auth.rate_limit if isinstance(request.auth, ApiToken) else ""

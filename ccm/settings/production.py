@@ -28,10 +28,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # A working day; a person logs in again (with their second factor) after it.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 8 * 60 * 60)
-# Behind a load balancer: the client's address for login throttling is the one the
-# proxies add to X-Forwarded-For (set to the number of proxies in front).
-AXES_IPWARE_PROXY_COUNT = env_int("CCM_TRUSTED_PROXY_COUNT", 1)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind nginx (deploy/nginx): the client's address is the one the proxies add to
+# X-Forwarded-For (set to the number of proxies in front; ccm/client_address.py).
+CCM_TRUSTED_PROXY_COUNT = env_int("CCM_TRUSTED_PROXY_COUNT", 1)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         **CONTENT_SECURITY_POLICY["DIRECTIVES"],  # noqa: F405

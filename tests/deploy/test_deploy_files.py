@@ -146,3 +146,37 @@ class SystemdTests:
             (exec_start,) = re.findall(r"^ExecStart=(.*)$", text, re.MULTILINE)
             assert exec_start.startswith("/opt/ccm/.venv/bin/"), unit.name
             assert "EnvironmentFile=/etc/ccm/ccm.env" in text
+
+
+def _nginx_directives(name: str) -> list[list[str]]:
+    """Every ``<name> ...;`` directive in deploy/nginx/*.conf, comments left out."""
+    found = []
+    for conf in sorted((DEPLOY / "nginx").glob("*.conf")):
+        text = re.sub(r"#[^\n]*", "", conf.read_text())
+        for statement in text.replace("{", ";").replace("}", ";").split(";"):
+            words = statement.split()
+            if words and words[0] == name:
+                found.append(words[1:])
+    return found
+
+
+class NginxTests:
+    def test_the_edge_sets_x_forwarded_for_from_the_peer_and_never_appends(self):
+        """The web processes take the client from the right of X-Forwarded-For
+        (CCM_TRUSTED_PROXY_COUNT=1): nginx must overwrite what the client sent."""
+        forwarded = [
+            args
+            for args in _nginx_directives("proxy_set_header")
+            if args[0].lower() == "x-forwarded-for"
+        ]
+        assert forwarded == [["X-Forwarded-For", "$remote_addr"]]
+        for conf in (DEPLOY / "nginx").glob("*.conf"):
+            code = re.sub(r"#[^\n]*", "", conf.read_text())
+            assert "$proxy_add_x_forwarded_for" not in code, conf
+
+    def test_every_proxied_location_includes_the_header_snippet(self):
+        passes = _nginx_directives("proxy_pass")
+        includes = [
+            args for args in _nginx_directives("include") if args[0].endswith("ccm-proxy.conf")
+        ]
+        assert passes and len(includes) == len(passes)
