@@ -11,8 +11,11 @@ class CcmConfig(AppConfig):
 
         from ccm import log_context  # noqa: F401 - binds task ids to log records
         from ccm.metrics import worker_metrics_serve
+        from ccm.outbound import allowed_networks
         from ccm.roles import roles_sync_after_migrate
 
+        # A CCM_OUTBOUND_ALLOWED_NETWORKS entry that is not a network stops start-up.
+        allowed_networks()
         # Groups and their permissions are kept in code; every migrate brings them in line.
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="ccm.roles_sync")
         worker_ready.connect(worker_metrics_serve, dispatch_uid="ccm.worker_metrics")

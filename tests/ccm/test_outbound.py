@@ -1,9 +1,13 @@
 import datetime as dt
 import ipaddress
+import os
 import re
 import ssl
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 import requests
@@ -82,6 +86,27 @@ class AddressPolicyTests:
         with pytest.raises(ImproperlyConfigured, match="CCM_OUTBOUND_ALLOWED_NETWORKS") as info:
             outbound.address_refusal(ipaddress.ip_address("10.0.0.1"))
         assert repr(entry) in str(info.value)
+
+
+class StartupTests:
+    def test_a_bad_allowed_entry_stops_start_up_naming_the_setting(self):
+        root = Path(__file__).resolve().parents[2]
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "ccm.settings.test",
+            "CCM_OUTBOUND_ALLOWED_NETWORKS": "10.0.0.0/8,intranet",
+        }
+        run = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=root,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode != 0
+        assert "CCM_OUTBOUND_ALLOWED_NETWORKS: 'intranet' is not a network" in run.stderr
 
 
 class CheckUrlTests:
