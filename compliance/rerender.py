@@ -21,6 +21,7 @@ from pypdf.errors import PdfReadError
 
 from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
 from channels.services.dispatch import message_render
+from channels.services.test_sends import TEST_SUBJECT_PREFIX, test_send_mark
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 
@@ -118,7 +119,7 @@ def _render_again(entry: ArchiveEntry) -> Rendered:
         # Exactly as the pipeline rendered it (recipient lines, the message's date).
         return message_render(entry.message)
     # A test send: rendered with the address as typed, on the day it was sent.
-    return render(
+    rendered = render(
         entry.version,
         entry.channel,
         entry.locale,
@@ -128,6 +129,9 @@ def _render_again(entry: ArchiveEntry) -> Rendered:
         ),
         letter_date=timezone.localdate(entry.created_at),
     )
+    if entry.channel == "email" and entry.subject.startswith(TEST_SUBJECT_PREFIX):
+        return test_send_mark(rendered)  # sent with "[TEST] " before the subject
+    return rendered
 
 
 def archive_entry_rerender_check(*, entry: ArchiveEntry) -> RerenderCheck:

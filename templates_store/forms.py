@@ -120,27 +120,66 @@ class LocaleForm(forms.Form):
 
 
 class TestSendForm(forms.Form):
+    """Channel, language and recipient of a test send. ``recipients`` are (channel,
+    address, label) the sender may choose from; which address is allowed is decided by
+    the service (``channels.services.test_recipients``), which names a refused one."""
+
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    phone = forms.CharField(
-        label=_("Mobile number"),
+    recipient = forms.CharField(
+        label=_("Send to"),
         required=False,
-        help_text=_("For an SMS, in international format: +447700900123."),
+        help_text=_("A letter is downloaded as a PDF; it needs no recipient."),
     )
 
-    def clean_phone(self) -> str:
-        phone = re.sub(r"[\s()-]", "", self.cleaned_data["phone"])
-        if phone and not re.fullmatch(r"\+[1-9]\d{6,14}", phone):
-            raise forms.ValidationError(
-                _("Use the international format, for example +447700900123.")
-            )
-        return phone
+    def __init__(
+        self, *args: Any, recipients: list[tuple[str, str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for channel, address, label in recipients or []:
+            groups.setdefault(channel, []).append((address, f"{address} ({label})"))
+        choices: list[Any] = [("", _("Email: your address; letter: download"))]
+        choices += [(Channel(channel).label, options) for channel, options in groups.items()]
+        self.fields["recipient"].widget = forms.Select(choices=choices)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("channel") == Channel.SMS and not cleaned.get("phone"):
-            self.add_error("phone", _("An SMS test needs a mobile number."))
+        if cleaned.get("channel") == Channel.SMS and not cleaned.get("recipient"):
+            self.add_error(
+                "recipient",
+                _(
+                    "An SMS test needs a mobile number: choose one you verified on the Test "
+                    "recipients page, or one an administrator added."
+                ),
+            )
         return cleaned
+
+
+class PhoneNumberForm(forms.Form):
+    number = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        help_text=_("In international format: +447700900123."),
+    )
+
+    def clean_number(self) -> str:
+        number = re.sub(r"[\s().-]", "", self.cleaned_data["number"])
+        if not re.fullmatch(r"\+[1-9]\d{6,14}", number):
+            raise forms.ValidationError(
+                _("%(number)s is not in international format, for example +447700900123.")
+                % {"number": self.cleaned_data["number"]}
+            )
+        return number
+
+
+class PhoneCodeForm(forms.Form):
+    number = forms.CharField(widget=forms.HiddenInput)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class ReviewForm(forms.Form):

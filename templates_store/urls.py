@@ -1,6 +1,12 @@
 from django.urls import path
 
-from templates_store import exchange_views, matrix_views, publishing_views, views
+from templates_store import (
+    exchange_views,
+    matrix_views,
+    publishing_views,
+    test_send_views,
+    views,
+)
 
 app_name = "templates_store"
 
@@ -26,7 +32,27 @@ urlpatterns = [
         name="version_preview_pdf",
     ),
     path("versions/<int:pk>/checks/", views.version_checks, name="version_checks"),
-    path("versions/<int:pk>/test-send/", views.version_test_send, name="version_test_send"),
+    path(
+        "versions/<int:pk>/test-send/",
+        test_send_views.version_test_send_view,
+        name="version_test_send",
+    ),
+    path("test-recipients/", test_send_views.test_recipients, name="test_recipients"),
+    path(
+        "test-recipients/phones/",
+        test_send_views.test_recipient_phone_add,
+        name="test_recipient_phone_add",
+    ),
+    path(
+        "test-recipients/phones/confirm/",
+        test_send_views.test_recipient_phone_confirm,
+        name="test_recipient_phone_confirm",
+    ),
+    path(
+        "test-recipients/phones/remove/",
+        test_send_views.test_recipient_phone_remove,
+        name="test_recipient_phone_remove",
+    ),
     path("versions/<int:pk>/submit/", views.version_submit, name="version_submit"),
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),

@@ -22,9 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from channels.exceptions import DeliveryError
 from channels.rendering import RenderError
-from channels.services import version_test_send as channels_version_test_send
+from channels.services.test_recipients import test_recipients_for
 from templates_store import diffs, previews, selectors, services
 from templates_store.diagnostics import SYNTAX, Diagnostic, content_diagnostics
 from templates_store.forms import (
@@ -104,6 +103,16 @@ def _version_url(version: TemplateVersion, locale: str) -> str:
 def _error_messages(request: AuthenticatedRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
+
+
+def _test_send_form(
+    user: User, version: TemplateVersion, locale: str, data: Any = None
+) -> TestSendForm:
+    """The test-send form of ``version``'s page, offering the user's allowed recipients."""
+    recipients = [
+        (r.channel, r.address, r.label) for r in test_recipients_for(user=user, version=version)
+    ]
+    return TestSendForm(data, recipients=recipients, initial={"locale": locale})
 
 
 def _pretty_json(value: Any) -> str:
@@ -278,6 +287,7 @@ def _version_page(
     *,
     variant_forms: dict[str, Any] | None = None,
     sample_form: SampleDataForm | None = None,
+    test_send_form: TestSendForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
@@ -344,7 +354,7 @@ def _version_page(
             "coverage": sorted(variants),
             "previews": channel_previews,
             "pdf_url": _pdf_url(version, locale),
-            "test_send_form": TestSendForm(initial={"locale": locale}),
+            "test_send_form": test_send_form or _test_send_form(user, version, locale),
             "can_test_send": user.has_perm(SUBMIT_VERSION) or user.has_perm(CHANGE_VERSION),
             "can_submit": version.is_editable and user.has_perm(SUBMIT_VERSION),
             "can_review": user.has_perm(REVIEW_VERSION),
@@ -538,49 +548,6 @@ def version_checks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "error_count": sum(1 for issue in issues if issue.level == ERROR),
         },
     )
-
-
-@require_POST
-@requires_any(SUBMIT_VERSION, CHANGE_VERSION)
-def version_test_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Send the saved content to oneself: email, SMS to a typed number, or the letter PDF."""
-    version = _version_or_404(pk)
-    form = TestSendForm(request.POST)
-    back = _version_url(version, _locale(request))
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return redirect(back)
-    channel, locale = form.cleaned_data["channel"], form.cleaned_data["locale"]
-    user = request.user
-    name = user.get_full_name() or user.get_username()
-    if channel == Channel.EMAIL:
-        if not user.email:
-            messages.error(request, _("Your account has no email address to send the test to."))
-            return redirect(back)
-        to = user.email
-    elif channel == Channel.SMS:
-        to = form.cleaned_data["phone"]
-    else:
-        to = "\n".join(previews.SAMPLE_RECIPIENT.address_lines)
-    try:
-        _entry, content = channels_version_test_send(
-            version=version, channel=channel, locale=locale, to=to, to_name=name
-        )
-    except (RenderError, DeliveryError) as exc:
-        messages.error(request, _("The test was not sent: %(error)s") % {"error": exc})
-        return redirect(back)
-    if channel == Channel.PRINT:
-        response = HttpResponse(content, content_type="application/pdf")
-        filename = f"{version.communication.key}-v{version.number}-{locale}-test.pdf"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    messages.success(
-        request,
-        _("Test %(channel)s sent to %(to)s.") % {"channel": Channel(channel).label, "to": to},
-    )
-    return redirect(back)
 
 
 @require_POST

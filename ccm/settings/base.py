@@ -400,6 +400,14 @@ SMS_BACKENDS: dict[str, dict[str, Any]] = {
 # Regions (ISO 3166 codes, e.g. "JP,GB") an SMS may go to, by the recipient's number;
 # empty: any. Against SMS pumping: a number elsewhere fails for good, with the reason.
 CCM_SMS_ALLOWED_COUNTRIES = [c.upper() for c in env_list("CCM_SMS_ALLOWED_COUNTRIES", "")]
+# Test sends from the studio (docs/studio.md#test-sends), per user, "<count>/<sec|min|hour|day>":
+# tests of any channel, and SMS codes that verify a designer's phone. Counted on TestSendLog.
+CCM_TEST_SEND_RATE_LIMIT = env_str("CCM_TEST_SEND_RATE_LIMIT", "30/hour")
+CCM_PHONE_VERIFICATION_RATE_LIMIT = env_str("CCM_PHONE_VERIFICATION_RATE_LIMIT", "5/hour")
+# The sender id of test SMS and verification codes (not a brand's). With
+# CCM_TEST_SMS_BRAND_SENDER on, test SMS go from the communication's own sender id.
+CCM_TEST_SMS_SENDER = env_str("CCM_TEST_SMS_SENDER", "TEST")
+CCM_TEST_SMS_BRAND_SENDER = env_bool("CCM_TEST_SMS_BRAND_SENDER", False)
 PRINT_BACKENDS = {
     "default": {
         "BACKEND": env_str("CCM_PRINT_BACKEND", "channels.backends.printing.storage.PrintBackend"),

@@ -9,7 +9,7 @@ from compliance.models import AccessLog
 from compliance.services import archive_record_create
 from templates_store.models import ReviewEvent
 from tests.factories.ccm import UserFactory
-from tests.factories.templates_store import SAMPLE
+from tests.factories.templates_store import SAMPLE, TestRecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -123,9 +123,16 @@ class RerenderCheckTests:
 
     @pytest.mark.parametrize("channel", ["email", "sms", "print"])
     def test_a_test_send_renders_again_identically(self, client, channel, sent):
-        to = {"email": "ann@example.net", "sms": "+447700900123", "print": "Ann Lee\n2 Road"}
+        to = {"email": "ann@example.net", "sms": "+447400123456", "print": "Ann Lee\n2 Road"}
+        TestRecipientFactory(kind="email", address="ann@example.net")
+        TestRecipientFactory(kind="sms", address="+447400123456")
         entry, _ = version_test_send(
-            version=sent["version"], channel=channel, locale="en", to=to[channel], to_name="Ann"
+            version=sent["version"],
+            actor=UserFactory(),
+            channel=channel,
+            locale="en",
+            to=to[channel],
+            to_name="Ann",
         )
         login(client, "compliance_officer")
         check = _rerender(client, entry).context["rerender"]

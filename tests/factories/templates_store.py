@@ -8,6 +8,8 @@ from templates_store.models import (
     ReviewEvent,
     TemplateVariant,
     TemplateVersion,
+    TestRecipient,
+    VerifiedPhone,
 )
 from tests.factories.ccm import UserFactory
 
@@ -110,3 +112,23 @@ def published_version(
     version.save()
     ReviewEvent.objects.create(version=version, actor=approver, action=ReviewEvent.Action.PUBLISHED)
     return version
+
+
+class TestRecipientFactory(factory.django.DjangoModelFactory):
+    """An allowlisted test recipient (for every team unless ``team`` is given)."""
+
+    class Meta:
+        model = TestRecipient
+
+    kind = TestRecipient.Kind.SMS
+    address = "+447400123457"
+    label = "QA phone"
+
+
+class VerifiedPhoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VerifiedPhone
+
+    user = factory.SubFactory(UserFactory)
+    number = "+447400123456"
+    verified_at = factory.LazyFunction(timezone.now)

@@ -176,7 +176,7 @@ class PinningTests:
             for channel in ("email", "sms", "print")
         }
         entry, _content = version_test_send(
-            version=version, channel="email", locale="en", to="me@example.com"
+            version=version, actor=designer, channel="email", locale="en", to=designer.email
         )
 
         v2 = shared_services.block_version_create(block=legal, author=designer)

@@ -13,7 +13,12 @@ from compliance.models import ArchiveEntry
 from templates_store import services
 from templates_store.models import Communication, TemplateVariant, TemplateVersion
 from tests.factories.ccm import UserFactory
-from tests.factories.templates_store import BrandFactory, CommunicationFactory, published_version
+from tests.factories.templates_store import (
+    BrandFactory,
+    CommunicationFactory,
+    VerifiedPhoneFactory,
+    published_version,
+)
 
 pytestmark = pytest.mark.django_db
 Status = TemplateVersion.Status
@@ -458,25 +463,30 @@ class TestSendTests:
         assert any(designer.email in m for m in flashes(response))
         assert ArchiveEntry.objects.filter(is_test=True, channel="email").count() == 1
 
-    def test_an_sms_test_goes_to_the_typed_number(self, client, designer, draft):
+    def test_an_sms_test_goes_to_a_verified_number(self, client, designer, draft):
+        VerifiedPhoneFactory(user=designer, number="+447400123456")
         client.force_login(designer)
         response = client.post(
             url("version_test_send", draft.pk),
-            {"channel": "sms", "locale": "en", "phone": "+44 7700 900123"},
+            {"channel": "sms", "locale": "en", "recipient": "+44 7400 123456"},
         )
         assert response.status_code == 302
-        assert [m.to for m in sms_locmem.outbox] == ["+447700900123"]
+        assert [m.to for m in sms_locmem.outbox] == ["+447400123456"]
         assert "Alex" in sms_locmem.outbox[0].text
 
-    def test_an_sms_test_needs_a_valid_number(self, client, designer, draft):
+    def test_an_sms_test_needs_an_allowed_number(self, client, designer, draft):
         client.force_login(designer)
-        for phone in ("", "12345"):
+        for phone, error in (
+            ("", "An SMS test needs a mobile number"),
+            ("12345", "12345 may not receive tests"),
+            ("+447400123456", "+447400123456 may not receive tests"),
+        ):
             response = client.post(
                 url("version_test_send", draft.pk),
-                {"channel": "sms", "locale": "en", "phone": phone},
+                {"channel": "sms", "locale": "en", "recipient": phone},
             )
-            assert response.status_code == 302
-            assert flashes(response)
+            assert response.status_code == 422
+            assert error in response.content.decode()
         assert sms_locmem.outbox == []
 
     def test_a_letter_test_is_downloaded_as_pdf(self, client, designer, draft):
@@ -491,12 +501,14 @@ class TestSendTests:
 
     def test_a_content_that_does_not_render_is_reported(self, client, designer, draft):
         services.variant_save(version=draft, channel="sms", locale="en", body_text="{{ nope }}")
+        VerifiedPhoneFactory(user=designer, number="+447400123456")
         client.force_login(designer)
         response = client.post(
             url("version_test_send", draft.pk),
-            {"channel": "sms", "locale": "en", "phone": "+447700900123"},
+            {"channel": "sms", "locale": "en", "recipient": "+447400123456"},
         )
-        assert any("nope" in m for m in flashes(response))
+        assert response.status_code == 422
+        assert "nope" in response.content.decode()
         assert sms_locmem.outbox == []
 
     def test_an_approver_cannot_send_tests(self, client, approver, draft):
