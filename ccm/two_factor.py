@@ -1,4 +1,4 @@
-"""Two-factor login (TOTP, django-otp) for the roles that approve and see personal data.
+"""Two-factor login (TOTP, django-otp) for the roles that approve and read the archive.
 
 The login is two steps: the password (``LoginView``), then a code from the person's
 authenticator app. The session is only logged in after both, so nothing is reachable
@@ -16,19 +16,39 @@ from django.http import HttpRequest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ccm.roles import APPROVER, COMPLIANCE_OFFICER
+from ccm.roles import APPROVER, ROLE_PERMISSIONS
 
-TWO_FACTOR_ROLES = frozenset({APPROVER, COMPLIANCE_OFFICER})
+# The permissions that open archive content: the entry pages, the artifacts (what the
+# customers got) and the evidence exports (compliance/views.py, compliance/api.py).
+ARCHIVE_CONTENT_PERMISSIONS = frozenset(
+    {"compliance.view_archiveentry", "compliance.export_archiveentry"}
+)
+
+
+def two_factor_roles(*, role_permissions: dict[str, list[str]]) -> frozenset[str]:
+    """Approvers (they publish), and every role holding an archive content permission."""
+    readers = {
+        role
+        for role, permissions in role_permissions.items()
+        if ARCHIVE_CONTENT_PERMISSIONS.intersection(permissions)
+    }
+    return frozenset({APPROVER} | readers)
+
+
+TWO_FACTOR_ROLES = two_factor_roles(role_permissions=ROLE_PERMISSIONS)
 PENDING_KEY = "ccm_2fa_pending"
 # The second step must follow the password within this many seconds.
 PENDING_SECONDS = 5 * 60
 
 
 def two_factor_required(*, user: AbstractBaseUser) -> bool:
-    """True for superusers and members of a role in TWO_FACTOR_ROLES."""
+    """True for superusers, members of a role in TWO_FACTOR_ROLES, and anyone else given
+    an archive content permission (directly, or through a group edited by hand)."""
     if not isinstance(user, User):
         return False
-    return user.is_superuser or user.groups.filter(name__in=TWO_FACTOR_ROLES).exists()
+    if user.is_superuser or user.groups.filter(name__in=TWO_FACTOR_ROLES).exists():
+        return True
+    return any(user.has_perm(permission) for permission in ARCHIVE_CONTENT_PERMISSIONS)
 
 
 def totp_device_confirmed(*, user: User) -> TOTPDevice | None:

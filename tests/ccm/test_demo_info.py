@@ -19,11 +19,11 @@ def _info() -> str:
 class DemoInfoTests:
     def test_it_names_the_demo_users_who_must_enrol_an_authenticator(self):
         info = _info()
-        assert "approver, compliance and admin must enrol an authenticator app" in info
+        assert "approver, compliance, auditor and admin must enrol an authenticator app" in info
         assert "at their first login" in info
-        for name in ("approver", "compliance", "admin"):
+        for name in ("approver", "compliance", "auditor", "admin"):
             assert f".venv/bin/python manage.py totp_code {name}\n" in info
-        for name in ("designer", "operator", "auditor"):
+        for name in ("designer", "operator"):
             assert f"totp_code {name}" not in info
 
     @pytest.mark.django_db

@@ -1,14 +1,21 @@
-"""Approvers, compliance officers and superusers log in with a TOTP code after the
-password; the session is not logged in before both."""
+"""Approvers, every role that reads the archive (compliance officers, auditors) and
+superusers log in with a TOTP code after the password; the session is not logged in
+before both."""
 
 import time
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ccm import two_factor
+from ccm.roles import ROLE_PERMISSIONS
+from channels import services as channel_services
+from compliance.models import ArchiveEntry
 from tests.factories.ccm import UserFactory
+from tests.factories.customers import CustomerFactory
+from tests.factories.templates_store import SAMPLE, published_version
 from tests.totp import totp_code, totp_code_for_key, totp_device_enrol
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +35,14 @@ def _logged_in(client) -> bool:
 
 
 class PasswordOnlyTests:
-    @pytest.mark.parametrize("role", ["designer", "operator", "auditor"])
+    @pytest.mark.parametrize("role", ["designer", "operator"])
     def test_roles_without_two_factors_log_in_with_the_password(self, client, role):
         response = _password_step(client, UserFactory(roles=[role]))
         assert response.status_code == 302 and response["Location"] == "/"
         assert _logged_in(client)
 
 
-@pytest.mark.parametrize("role", ["approver", "compliance_officer"])
+@pytest.mark.parametrize("role", ["approver", "compliance_officer", "auditor"])
 class EnrolmentTests:
     def test_the_first_login_enrols_an_authenticator_with_a_qr_code(self, client, role):
         user = UserFactory(roles=[role])
@@ -116,3 +123,66 @@ class VerificationTests:
     def test_the_admin_has_no_login_of_its_own(self, client):
         response = client.get("/admin/login/")
         assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.fixture
+def artifact_url(django_capture_on_commit_callbacks) -> str:
+    """The artifact of one email sent to a customer."""
+    version = published_version()
+    customer = CustomerFactory(channel_preference=["email"], email="alex.jones@example.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = channel_services.batch_create(
+            communication=version.communication,
+            rows=[{"customer_id": customer.external_id, "data": SAMPLE}],
+            created_by=UserFactory(),
+        )
+    entry = ArchiveEntry.objects.get(message__batch=batch)
+    return reverse("compliance:entry_artifact", args=[entry.pk])
+
+
+class ArchiveReaderTests:
+    def test_an_auditor_with_a_password_only_cannot_open_an_artifact_until_verified(
+        self, client, artifact_url
+    ):
+        user = UserFactory(roles=["auditor"])
+        response = _password_step(client, user, next_url=artifact_url)
+        assert response["Location"] == reverse("login_enrol")
+        assert not _logged_in(client)
+        refused = client.get(artifact_url)
+        assert refused.status_code == 302 and refused["Location"].startswith(reverse("login"))
+
+        key = client.get(reverse("login_enrol")).context["key"]
+        response = client.post(reverse("login_enrol"), {"token": totp_code_for_key(key)})
+        assert response["Location"] == artifact_url
+        opened = client.get(artifact_url)
+        assert opened.status_code == 200 and b"alex.jones@example.net" in opened.getvalue()
+
+    def test_every_role_that_can_open_an_artifact_needs_two_factors(self, client, artifact_url):
+        can_open = set()
+        for role in ROLE_PERMISSIONS:
+            client.force_login(UserFactory(roles=[role]))
+            if client.get(artifact_url).status_code == 200:
+                can_open.add(role)
+        assert can_open >= {"auditor", "compliance_officer"}
+        assert can_open <= two_factor.TWO_FACTOR_ROLES
+
+    def test_a_new_role_with_an_archive_permission_needs_two_factors(self):
+        roles = {
+            **ROLE_PERMISSIONS,
+            "investigator": ["customers.view_customer", "compliance.view_archiveentry"],
+            "exporter": ["compliance.export_archiveentry"],
+            "viewer": ["customers.view_customer", "channels.view_message"],
+        }
+        required = two_factor.two_factor_roles(role_permissions=roles)
+        assert {"investigator", "exporter"} <= required and "viewer" not in required
+        assert required - {"investigator", "exporter"} == two_factor.TWO_FACTOR_ROLES
+
+    def test_a_person_given_an_archive_permission_outside_the_roles_needs_two_factors(self, client):
+        user = UserFactory(roles=["designer"])
+        user.user_permissions.add(
+            Permission.objects.get(
+                content_type__app_label="compliance", codename="view_archiveentry"
+            )
+        )
+        assert _password_step(client, user)["Location"] == reverse("login_enrol")
+        assert not _logged_in(client)
