@@ -15,7 +15,8 @@ def instances_copy(instances: Sequence[Model]) -> None:
     """Insert ``instances`` (all of one model) with one COPY, every concrete field as
     ``bulk_create`` would write it (``auto_now`` times set, values prepared by their
     fields). Their primary keys are taken from the table's sequence first, so the
-    instances come back saved, with their keys.
+    instances come back saved, with their keys (keys already set on every instance, taken
+    from the sequence by the caller, are kept).
 
     Raises django.db.IntegrityError (and Django's other database errors) as an INSERT
     would. PostgreSQL only.
@@ -27,13 +28,14 @@ def instances_copy(instances: Sequence[Model]) -> None:
     connection = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its proxy
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(instances)],
-        )
-        keys = sorted(row[0] for row in cursor.fetchall())
-        for instance, key in zip(instances, keys, strict=True):
-            instance.pk = key
+        if any(instance.pk is None for instance in instances):  # else keys given by the caller
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(instances)],
+            )
+            keys = sorted(row[0] for row in cursor.fetchall())
+            for instance, key in zip(instances, keys, strict=True):
+                instance.pk = key
         columns = ", ".join(quote(f.attname if f.column is None else f.column) for f in fields)
         statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         with (

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from ccm.spreadsheets import csv_bytes
-from compliance import sealing
+from compliance import chain, sealing
 from compliance.models import AccessLog, ArchiveEntry, Seal
 from compliance.services import ARTIFACT_EXTENSIONS, artifact_read
 
@@ -154,7 +154,7 @@ def evidence_export(
             archive.writestr(name, content)
             checksums.append((hashlib.sha256(content).hexdigest(), name))
         archive.writestr("SHA256SUMS", "".join(f"{digest}  {name}\n" for digest, name in checksums))
-    AccessLog.objects.create(
+    chain.access_log_create(
         actor=actor,
         action=AccessLog.Action.EXPORT,
         reason=reason.strip(),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from templates_store.models import Channel
@@ -46,7 +47,12 @@ class ArchiveEntry(models.Model):
     backend = models.CharField(max_length=100, blank=True)
     # The email's Message-ID, or the reference given to the SMS provider.
     message_reference = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the row is written: it is part of the chain hash computed at insert.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # The running chain (compliance.chain): the id of the entry before this one in it and
+    # HMAC(key, that entry's chain hash, its id, this entry's leaf hash).
+    chain_previous = models.BigIntegerField(null=True, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -161,6 +167,8 @@ class PurgeRun(models.Model):
     held = models.PositiveIntegerField(default=0)
     purged = models.PositiveIntegerField(default=0)
     artifacts_deleted = models.PositiveIntegerField(default=0)
+    # HMAC over the run's record and its tombstones' entry ids (compliance.chain).
+    signature = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at"]
@@ -170,14 +178,19 @@ class PurgeRun(models.Model):
 
 
 class Tombstone(models.Model):
-    """What is left of a purged entry: its id and the leaf hash it was sealed with, so
-    that the seal chain still verifies. No personal data."""
+    """What is left of a purged entry: its id, the leaf hash it was sealed with and its
+    place in the running chain, so that the seals and the chain still verify. No personal
+    data. ``signature`` is the purge's HMAC over all of it with a key the database does not
+    hold: a tombstone written by anything but the purge does not verify."""
 
     entry_id = models.BigIntegerField(unique=True)
     leaf_hash = models.CharField(max_length=64)
     channel = models.CharField(max_length=10)
     created_at = models.DateTimeField()
     purge_run = models.ForeignKey(PurgeRun, on_delete=models.PROTECT, related_name="tombstones")
+    chain_previous = models.BigIntegerField(null=True, blank=True)
+    chain_hash = models.CharField(max_length=64, blank=True, default="")
+    signature = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["entry_id"]
@@ -209,10 +222,29 @@ class AccessLog(models.Model):
     )
     reason = models.TextField(blank=True)
     query = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # The access log's own running chain, as ArchiveEntry's (compliance.chain).
+    chain_previous = models.BigIntegerField(null=True, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ChainHead(models.Model):
+    """The newest link of one running chain (archive entries, access log). Its row is
+    locked by every append, so appends to one chain take their ids and hashes in turn."""
+
+    class Name(models.TextChoices):
+        ENTRIES = "entries", _("Archive entries")
+        ACCESS = "access", _("Access log")
+
+    name = models.CharField(max_length=20, choices=Name.choices, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.name} chain at {self.last_id}"

@@ -4,7 +4,9 @@ An entry expires when the longest retention that applies to it has passed: the p
 the category it was sent under and of its communication's category now. An expired entry
 matched by an active legal hold is kept. Purging removes the entry's row and personal
 data (on the message too) and its artifact when no other entry shares it, and leaves a
-tombstone with the leaf hash it was sealed with, so the seal chain still verifies.
+tombstone with the leaf hash it was sealed with and its place in the running chain, signed
+(compliance.chain), so the seals and the chain still verify. On PostgreSQL the delete runs
+as the role ``ccm_archive_purger``, the only one the write-once trigger lets delete.
 """
 
 import datetime as dt
@@ -19,10 +21,12 @@ from django.utils import timezone
 
 from ccm.chunking import chunked
 from channels.models import Message
-from compliance import sealing
+from compliance import chain, sealing
 from compliance.models import AccessLog, ArchiveEntry, LegalHold, PurgeRun, Tombstone
 
 _CHUNK = 500
+# The database role that alone may delete archive entries (compliance/0011).
+PURGE_ROLE = "ccm_archive_purger"
 
 
 def add_years(moment: dt.datetime, years: int) -> dt.datetime:
@@ -82,7 +86,7 @@ def legal_hold_create(
         date_from=date_from,
         date_to=date_to,
     )
-    AccessLog.objects.create(
+    chain.access_log_create(
         actor=owner,
         action=AccessLog.Action.HOLD,
         reason=hold.reason,
@@ -99,7 +103,7 @@ def legal_hold_release(*, hold: LegalHold, actor: User, reason: str) -> LegalHol
     hold.released_at = timezone.now()
     hold.released_by = actor  # type: ignore[assignment]
     hold.save(update_fields=["released_at", "released_by"])
-    AccessLog.objects.create(
+    chain.access_log_create(
         actor=actor,
         action=AccessLog.Action.HOLD,
         reason=reason.strip(),
@@ -125,7 +129,7 @@ def archive_purge(
     now = now or timezone.now()
     run = PurgeRun(actor=actor)
     if not dry_run:
-        run.save()
+        _purge_run_save(run)
     holds = list(LegalHold.objects.filter(released_at__isnull=True))
     shortest = min(settings.CCM_RETENTION_YEARS.values())
     candidates = (
@@ -145,30 +149,58 @@ def archive_purge(
         run.artifacts_deleted += _purge_entries(to_purge, run, sealed)
     run.finished_at = timezone.now()
     if not dry_run:
-        run.save()
+        _purge_run_save(run)
     return run
+
+
+def _purge_run_save(run: PurgeRun) -> None:
+    """Save the run with its signature (compliance.chain): signed when it starts, so that a
+    run that dies half way still verifies, and again with its figures when it ends."""
+    if run.pk is None:
+        run.save()
+    run.signature = chain.purge_run_signature(run)
+    run.save()
+
+
+def _delete_as_purger(ids: list[int]) -> None:
+    """Delete the entries ``ids``; on PostgreSQL as the role the write-once trigger lets
+    delete (migration compliance/0011), and back to the caller's role afterwards (the
+    purge may run inside a longer transaction)."""
+    if connection.vendor != "postgresql":
+        ArchiveEntry.objects.filter(id__in=ids).delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('role')")
+        (role,) = cursor.fetchone()
+        cursor.execute(f"SET LOCAL ROLE {PURGE_ROLE}")
+        ArchiveEntry.objects.filter(id__in=ids).delete()
+        if role == "none":
+            cursor.execute("SET LOCAL ROLE NONE")
+        else:
+            cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
 
 
 def _purge_entries(entries: list[ArchiveEntry], run: PurgeRun, sealed: dict[int, str]) -> int:
     ids = [e.pk for e in entries]
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Lets this transaction, and only it, past the write-once trigger.
-                cursor.execute("SELECT set_config('ccm.archive_purge', 'on', true)")
-        Tombstone.objects.bulk_create(
+        tombstones = [
             Tombstone(
                 entry_id=e.pk,
                 leaf_hash=sealed.get(e.pk) or sealing.entry_leaf_hash(e),
                 channel=e.channel,
                 created_at=e.created_at,
                 purge_run=run,
+                chain_previous=e.chain_previous,
+                chain_hash=e.chain_hash,
             )
             for e in entries
-        )
+        ]
+        for tombstone in tombstones:
+            tombstone.signature = chain.tombstone_signature(tombstone)
+        Tombstone.objects.bulk_create(tombstones)
         message_ids = [e.message_id for e in entries if e.message_id]
         Message.objects.filter(id__in=message_ids).update(recipient="", recipient_name="", data={})
-        ArchiveEntry.objects.filter(id__in=ids).delete()
+        _delete_as_purger(ids)
     names = {e.artifact_name for e in entries}
     still_used = set(
         ArchiveEntry.objects.filter(artifact_name__in=names).values_list("artifact_name", flat=True)

@@ -14,7 +14,8 @@ import os
 import threading
 from typing import Any, Protocol
 
-from django.core.files.storage import FileSystemStorage
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
@@ -75,3 +76,26 @@ class WriteOnceFileSystemStorage(FileSystemStorage):
         finally:
             os.unlink(temporary)
         return True
+
+
+def write_once(
+    storage: Storage,
+    name: str,
+    content: bytes,
+    *,
+    content_type: str,
+    retain_until: dt.datetime | None = None,
+) -> None:
+    """Store ``content`` as ``name`` unless a file of that name exists (it is left as is);
+    with Object Lock, lock it until ``retain_until``."""
+    if isinstance(storage, WriteOnceFileSystemStorage):
+        storage.save_new(name, content)
+        return
+    if storage.exists(name):
+        return
+    if isinstance(storage, ObjectLockS3Storage) and retain_until is not None:
+        storage.save_locked(name, content, content_type=content_type, retain_until=retain_until)
+        return
+    saved = storage.save(name, ContentFile(content))
+    if saved != name:  # pragma: no cover - a storage that renames would break addressing
+        raise RuntimeError(f"archive storage renamed {name} to {saved}")

@@ -440,6 +440,9 @@ CCM_RETENTION_YEARS = {
     "transactional": env_int("CCM_RETENTION_TRANSACTIONAL_YEARS", 6),
     "marketing": env_int("CCM_RETENTION_MARKETING_YEARS", 2),
 }
+# HMAC key of the archive's chains, tombstones and seal heads (docs/security.md, "Archive
+# integrity"); empty = derived from SECRET_KEY. Never change it once the archive holds rows.
+CCM_ARCHIVE_SIGNING_KEY = env_str("CCM_ARCHIVE_SIGNING_KEY", "")
 
 # INSIGHT ------------------------------------------------------------------------------
 # Unit prices for the cost estimates, in CCM_INSIGHT_CURRENCY (decimal strings).
