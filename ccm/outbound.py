@@ -9,8 +9,8 @@ connection it opens (so also on every redirect it follows).
 Refused: loopback, private (RFC 1918, ULA ``fc00::/7``), link-local (``169.254.0.0/16``
 with the ``169.254.169.254`` metadata service, ``fe80::/10``), multicast, unspecified
 (``0.0.0.0``, ``::``), reserved, shared (``100.64.0.0/10``) and every other address that
-is not public, also in IPv4-mapped, 6to4 and Teredo IPv6 forms; schemes other than http
-and https. An operator may allow named internal networks with
+is not public, also in IPv4-mapped, NAT64, 6to4 and Teredo IPv6 forms; schemes other
+than http and https. An operator may allow named internal networks with
 ``CCM_OUTBOUND_ALLOWED_NETWORKS`` (``10.20.0.0/16``, ``192.0.2.7:8443``, ``[fd00::/8]:443``).
 
 The socket connects to the address that was checked (no second look-up that DNS
@@ -47,6 +47,9 @@ _PRIVATE = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 )
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
+# The well-known NAT64 prefix (RFC 6052): a gateway translates it to the IPv4 address
+# in its last 32 bits.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class OutboundRefused(Exception):
@@ -129,9 +132,11 @@ def _category(address: IPAddress) -> str | None:
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address a 6to4 or Teredo address carries."""
+    """The IPv4 address a NAT64, 6to4 or Teredo address carries."""
     if isinstance(address, ipaddress.IPv4Address):
         return None
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     if address.sixtofour is not None:
         return address.sixtofour
     if address.teredo is not None:
@@ -154,7 +159,7 @@ def address_refusal(address: IPAddress, port: int | None = None) -> str | None:
     if category is not None and mapped is not None:
         category += " (IPv4-mapped)"
     embedded = _embedded_ipv4(address)
-    if category is None and embedded is not None and _category(embedded) is not None:
+    if embedded is not None and _category(embedded) is not None:
         category = f"{_category(embedded)} (embeds {embedded})"
     if category is None:
         return None

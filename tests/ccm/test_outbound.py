@@ -40,6 +40,7 @@ REFUSED_ADDRESSES = {
     "::ffff:169.254.169.254": "link-local (IPv4-mapped)",
     "::ffff:10.0.0.1": "private (IPv4-mapped)",
     "2002:7f00:1::": "loopback (embeds 127.0.0.1)",
+    "64:ff9b::a00:1": "private (embeds 10.0.0.1)",
 }
 
 
