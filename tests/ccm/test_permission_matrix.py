@@ -11,6 +11,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ccm.context_processors import NAVIGATION
 from ccm.roles import ROLE_PERMISSIONS
+from tests.ccm.second_client import (
+    CREATE_ONLY,
+    OBJECT_ENDPOINT_PARAMS,
+    OBJECT_ENDPOINTS,
+    assert_answer,
+    first_clients_objects,
+    role_reaches,
+    role_spans_clients,
+)
 from tests.factories.ccm import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +108,29 @@ def test_only_the_most_specific_section_is_highlighted(client):
     response = client.get("/archive/access-log/")
     active = [item["url"] for item in response.context["nav_items"] if item["active"]]
     assert active == ["/archive/access-log/"]
+
+
+def test_every_batch_message_and_webhook_endpoint_has_a_second_client_case():
+    from channels.api_urls import urlpatterns
+
+    names = {p.name for p in urlpatterns}
+    covered = {e.name for e in OBJECT_ENDPOINTS} | CREATE_ONLY
+    assert names <= covered, f"no second-client case for {sorted(names - covered)}"
+
+
+@pytest.mark.parametrize("endpoint", OBJECT_ENDPOINT_PARAMS)
+@pytest.mark.parametrize("role", sorted(ROLE_PERMISSIONS))
+def test_a_second_person_of_the_same_role_reaches_only_what_the_role_spans(client, role, endpoint):
+    """As the token matrix (tests/ccm/test_role_endpoint_matrix.py), for people signed in
+    to the browsable API: a batch uploaded in the UI belongs to its uploader."""
+    first, second = UserFactory(roles=[role]), UserFactory(roles=[role])
+    objects = first_clients_objects(first)
+    path = endpoint.path.format(**objects)
+    for who in (second, first):
+        client.force_login(who)
+        response = client.generic(endpoint.method, path, "{}", content_type="application/json")
+        if not role_reaches(role, endpoint):
+            assert response.status_code == 403, (role, path, response.status_code)
+            continue
+        sees = who == first or role_spans_clients(role, endpoint)
+        assert_answer(endpoint, objects, response, sees=sees, who=(role, who.username, path))

@@ -18,6 +18,13 @@ from rest_framework.views import APIView
 from ccm.permissions import MANAGE_TEMPLATES, READ_STATUS, SCOPES, RolePermission
 from ccm.roles import ROLE_PERMISSIONS
 from ccm.services import api_token_create
+from tests.ccm.second_client import (
+    OBJECT_ENDPOINT_PARAMS,
+    assert_answer,
+    first_clients_objects,
+    role_reaches,
+    role_spans_clients,
+)
 from tests.ccm.test_permission_matrix import (
     LOGIN_ONLY,
     PUBLIC,
@@ -202,3 +209,24 @@ def test_a_token_needs_its_roles_permission_and_one_of_the_endpoints_scopes(
             assert response.json() == PAYMENT_SCHEMA
     else:
         assert response.status_code == 403, (role, scope, response.status_code)
+
+
+@pytest.mark.parametrize("endpoint", OBJECT_ENDPOINT_PARAMS)
+@pytest.mark.parametrize("role", ROLES)
+def test_a_second_client_of_the_same_role_reaches_only_what_the_role_spans(role, endpoint):
+    """Two API clients (users with a token each) of one role: the second gets 404 for the
+    first's objects, or a list without them, unless the role spans clients; the first
+    still gets its own (asked second, so a refused write has not happened)."""
+    first, second = UserFactory(roles=[role]), UserFactory(roles=[role])
+    objects = first_clients_objects(first)
+    path = endpoint.path.format(**objects)
+    for who in (second, first):
+        _, secret = api_token_create(user=who, name=f"{who.username} system")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        response = client.generic(endpoint.method, path, "{}", content_type="application/json")
+        if not role_reaches(role, endpoint):
+            assert response.status_code == 403, (role, path, response.status_code)
+            continue
+        sees = who == first or role_spans_clients(role, endpoint)
+        assert_answer(endpoint, objects, response, sees=sees, who=(role, who.username, path))
