@@ -51,6 +51,8 @@ def batch_create(
     Rows that fail (unknown customer, data not matching the schema, no usable channel)
     are reported as {row, field, reason}; the others are queued. Rows are consumed as a
     stream, a thousand at a time. With ``send_at`` nothing goes before that time.
+    The batch and its messages belong to ``created_by``'s API client (the user of the
+    token, or the person uploading; see ``channels.selectors.batches_of_client``).
     Raises ValidationError when nothing is published.
     """
     version = version_published(communication=communication)
