@@ -2,10 +2,14 @@
 superusers log in with a TOTP code after the password; the session is not logged in
 before both."""
 
+import importlib
 import time
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -186,3 +190,28 @@ class ArchiveReaderTests:
         )
         assert _password_step(client, user)["Location"] == reverse("login_enrol")
         assert not _logged_in(client)
+
+
+class SessionsFromBeforeTests:
+    """Migration ccm/0004 ends the password-only sessions of people who now need a code."""
+
+    def test_password_only_sessions_of_archive_readers_end_and_the_others_stay(self, client):
+        migration = importlib.import_module(
+            "ccm.migrations.0004_end_sessions_without_second_factor"
+        )
+        sessions = {}
+        for role in ["auditor", "compliance_officer", "designer"]:
+            session_client = Client()
+            session_client.force_login(UserFactory(roles=[role]))
+            sessions[role] = session_client.session.session_key
+        verified = UserFactory(roles=["auditor"])
+        device = totp_device_enrol(verified)
+        _password_step(client, verified)
+        client.post(reverse("login_verify"), {"token": totp_code(device)})
+        assert _logged_in(client)
+
+        migration.end_sessions_without_second_factor(apps, None)
+
+        remaining = set(Session.objects.values_list("session_key", flat=True))
+        assert sessions["designer"] in remaining and client.session.session_key in remaining
+        assert not {sessions["auditor"], sessions["compliance_officer"]} & remaining
