@@ -128,7 +128,7 @@ AXES_VERBOSE = False
 # proxies the address the first of them added to X-Forwarded-For (production: 1).
 CCM_TRUSTED_PROXY_COUNT = env_int("CCM_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "ccm.client_address.client_address"
-# Approvers and compliance officers log in with a TOTP code too (ccm/two_factor.py).
+# Approvers and archive readers log in with a TOTP code too (ccm/two_factor.py).
 OTP_TOTP_ISSUER = env_str("CCM_OTP_ISSUER", "CCM")
 # Content-Security-Policy (django-csp): scripts only from our static files, no inline
 # script or eval; styles may be inline (email previews carry inlined CSS).
