@@ -2,6 +2,9 @@
 with no proxy in front, else the address the first of CCM_TRUSTED_PROXY_COUNT proxies
 added to X-Forwarded-For; entries to the left of it are the client's own and ignored."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
@@ -98,3 +101,23 @@ class UsersOfTheAddressTests:
         assert metrics.metrics_access_allowed(_request(forwarded="10.1.2.3"))
         assert not metrics.metrics_access_allowed(_request(forwarded="10.1.2.3, 192.0.2.9"))
         assert not metrics.metrics_access_allowed(_request("10.0.0.2", forwarded="192.0.2.9"))
+
+
+# A META key as a string, the header by name, or ipware.
+READS_AN_ADDRESS = re.compile(
+    r"[\"']REMOTE_ADDR[\"']|[\"']HTTP_X_FORWARDED_FOR[\"']|[\"']X-Forwarded-For[\"']"
+    r"|^\s*(from|import) (python_)?ipware",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+class OneFunctionTests:
+    def test_no_other_module_reads_the_peer_or_the_forwarded_header(self):
+        root = Path(__file__).resolve().parents[2]
+        readers = [
+            str(path.relative_to(root))
+            for app in ("ccm", "channels", "compliance", "customers", "insight", "templates_store")
+            for path in (root / app).rglob("*.py")
+            if re.search(READS_AN_ADDRESS, path.read_text())
+        ]
+        assert readers == ["ccm/client_address.py"]
