@@ -313,6 +313,10 @@ class MessageCreateView(APIView):
                 exc.message_dict if hasattr(exc, "error_dict") else exc.messages
             ) from exc
         message.refresh_from_db()
+        # The answer holds the recipient, looked up from the customer when the row names one.
+        recipient_read_record(
+            reader=request_user(request), api=f"POST {request.path}", message_ids=[message.pk]
+        )
         return Response(MessageDetailSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
 

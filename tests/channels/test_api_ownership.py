@@ -213,6 +213,24 @@ class RecipientReadAccessLogTests:
             "messages": [message.pk],
         }
 
+    def test_the_answer_to_a_real_time_message_is_logged(self, first):
+        customer = CustomerFactory(channel_preference=["email"])
+        response = token_client(first).post(
+            "/api/messages",
+            {
+                "communication": published_version().communication.key,
+                "recipient": {"customer_id": customer.external_id, "data": SAMPLE},
+            },
+            format="json",
+        )
+        assert response.status_code == 202
+        assert response.data["recipient"] == customer.email
+        log = AccessLog.objects.get()
+        assert (log.actor, log.query) == (
+            first,
+            {"api": "POST /api/messages", "messages": [response.data["id"]]},
+        )
+
     def test_a_refused_read_leaves_no_entry_and_shows_nothing(self, first, second):
         batch = scheduled_batch(first)
         token_client(second).get(f"/api/batches/{batch.pk}/messages")
