@@ -7,14 +7,18 @@ from compliance.services import archive_verify
 
 class Command(BaseCommand):
     help = (
-        "Recompute every seal, entry and artifact hash of the archive; name what no longer matches."
+        "Recompute every seal, entry, chain link, signature and artifact hash of the archive "
+        "and the access log; name what no longer matches."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = archive_verify()
         for problem in report.problems:
             self.stderr.write(problem)
-        summary = f"{report.seals} seals, {report.entries} entries checked"
+        summary = (
+            f"{report.seals} seals, {report.entries} entries, "
+            f"{report.access_logs} access-log records checked"
+        )
         if not report.ok:
             raise CommandError(f"{summary}: {len(report.problems)} problems.")
         self.stdout.write(f"{summary}: the archive is intact.")
