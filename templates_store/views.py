@@ -23,7 +23,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from channels.rendering import RenderError
-from channels.services.test_recipients import test_recipients_for
+from channels.services.test_recipients import test_recipients_for, test_sends_for_version
 from templates_store import diffs, previews, selectors, services
 from templates_store.diagnostics import SYNTAX, Diagnostic, content_diagnostics
 from templates_store.forms import (
@@ -359,6 +359,7 @@ def _version_page(
             "can_submit": version.is_editable and user.has_perm(SUBMIT_VERSION),
             "can_review": user.has_perm(REVIEW_VERSION),
             "events": version.events.all(),
+            "test_sends": test_sends_for_version(version=version),
         },
         status=status,
     )
@@ -596,6 +597,7 @@ def review_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "new_previews": previews.preview_version(version=version, locale=locale),
             "new_pdf_url": _pdf_url(version, locale),
             "events": version.events.all(),
+            "test_sends": test_sends_for_version(version=version),
             "is_author": is_author,
             "can_decide": not is_author and version.status == TemplateVersion.Status.IN_REVIEW,
             # A retired version can be published again (a rollback); it keeps its approval.

@@ -26,7 +26,13 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from templates_store.models import Channel, TemplateVersion, TestRecipient, VerifiedPhone
+from templates_store.models import (
+    Channel,
+    TemplateVersion,
+    TestRecipient,
+    TestSendLog,
+    VerifiedPhone,
+)
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
@@ -125,6 +131,11 @@ def test_recipient_check(
         )
         % {"to": to}
     )
+
+
+def test_sends_for_version(*, version: TemplateVersion, limit: int = 20) -> list[TestSendLog]:
+    """The latest ``limit`` test-send attempts of ``version``, newest first, with their user."""
+    return list(TestSendLog.objects.filter(version=version).select_related("user")[:limit])
 
 
 def _code_hash(phone: VerifiedPhone, code: str) -> str:

@@ -210,6 +210,17 @@ class LogTests:
         assert sent.message_reference == entry.message_reference
         assert sent.finished_at is not None
 
+    def test_an_approver_sees_the_test_sends_of_a_version(self, client, designer, approver, draft):
+        client.force_login(designer)
+        send(client, draft, "email")
+        send(client, draft, "sms", "+447400123499")
+        client.force_login(approver)
+        for page in ("version_detail", "review_detail"):
+            html = client.get(url(page, draft.pk)).content.decode()
+            section = html[html.index('id="test-sends"') :]
+            assert designer.email in section and "+447400123499" in section, page
+            assert "Sent" in section and "Refused" in section, page
+
     def test_an_administrator_sees_the_log_and_cannot_change_it(self, client, designer, draft):
         client.force_login(designer)
         send(client, draft, "sms", "+447400123499")
