@@ -204,6 +204,8 @@ def seal_head_signature(
     access_log_id: int,
     access_chain_hash: str,
     created_at: str,
+    entry_chain_id: int,
+    entry_chain_hash: str,
 ) -> str:
     return _mac(
         "seal-head",
@@ -214,4 +216,6 @@ def seal_head_signature(
         access_log_id,
         access_chain_hash,
         created_at,
+        entry_chain_id,
+        entry_chain_hash,
     )

@@ -1,7 +1,7 @@
 """The seal chain's heads, kept outside the database.
 
 Each seal's head (its sequence and hash, the chain hash of the last entry it covers, and
-the access log's chain head at that moment, signed with the archive key) is written to
+both chains' heads at that moment, signed with the archive key) is written to
 the write-once ``archive`` storage (a folder whose files are never replaced, or S3 with
 Object Lock) as ``seal-heads/<sequence>-<seal hash>.json``. Whoever rewrites the database
 cannot remove or change these: ``archive_verify`` compares the database's seals with them,
@@ -35,6 +35,10 @@ class SealHead:
     access_chain_hash: str
     created_at: str
     signature: str
+    # The entries' chain head when the seal was made (entries younger than the seal's
+    # cut-off included).
+    entry_chain_id: int = 0
+    entry_chain_hash: str = ""
 
     def expected_signature(self) -> str:
         return chain.seal_head_signature(
@@ -45,6 +49,8 @@ class SealHead:
             access_log_id=self.access_log_id,
             access_chain_hash=self.access_chain_hash,
             created_at=self.created_at,
+            entry_chain_id=self.entry_chain_id,
+            entry_chain_hash=self.entry_chain_hash,
         )
 
 
@@ -55,7 +61,8 @@ def seal_head_name(sequence: int, seal_hash: str) -> str:
 def seal_head_write(*, seal: Seal, last_entry_chain_hash: str) -> str:
     """Write ``seal``'s head (never over an existing file); returns its name. Raises the
     storage's errors: the caller's transaction then rolls the seal back."""
-    access = ChainHead.objects.filter(name=ChainHead.Name.ACCESS).first()
+    heads = {h.name: h for h in ChainHead.objects.all()}
+    access, entries = heads.get(ChainHead.Name.ACCESS), heads.get(ChainHead.Name.ENTRIES)
     fields: dict[str, Any] = {
         "sequence": seal.sequence,
         "seal_hash": seal.seal_hash,
@@ -64,6 +71,8 @@ def seal_head_write(*, seal: Seal, last_entry_chain_hash: str) -> str:
         "access_log_id": access.last_id if access else 0,
         "access_chain_hash": access.last_hash if access else chain.GENESIS,
         "created_at": seal.created_at.isoformat(),
+        "entry_chain_id": entries.last_id if entries else 0,
+        "entry_chain_hash": entries.last_hash if entries else chain.GENESIS,
     }
     fields["signature"] = chain.seal_head_signature(**fields)
     name = seal_head_name(seal.sequence, seal.seal_hash)

@@ -209,7 +209,7 @@ def _check_seal_heads(report: VerifyReport) -> None:
     report.problems.extend(problems)
     seals = dict(Seal.objects.values_list("sequence", "seal_hash"))
     headed: set[int] = set()
-    entry_ids = {h.last_entry_id for h in heads}
+    entry_ids = {h.last_entry_id for h in heads} | {h.entry_chain_id for h in heads}
     log_ids = {h.access_log_id for h in heads if h.access_log_id}
     entry_hashes = dict(
         ArchiveEntry.objects.filter(id__in=entry_ids).values_list("id", "chain_hash")
@@ -240,6 +240,18 @@ def _check_seal_heads(report: VerifyReport) -> None:
                 f"entry {head.last_entry_id}: chain hash differs from the one stored outside "
                 f"the database with seal {head.sequence}"
             )
+        if head.entry_chain_id and head.entry_chain_id != head.last_entry_id:
+            linked = entry_hashes.get(head.entry_chain_id)
+            if linked is None:
+                report.problems.append(
+                    f"entry {head.entry_chain_id}: removed (stored outside the database "
+                    f"with seal {head.sequence})"
+                )
+            elif linked != head.entry_chain_hash:
+                report.problems.append(
+                    f"entry {head.entry_chain_id}: chain hash differs from the one stored "
+                    f"outside the database with seal {head.sequence}"
+                )
         if head.access_log_id:
             logged = log_hashes.get(head.access_log_id)
             if logged is None:

@@ -254,6 +254,20 @@ class UnsealedEntryTests:
             f"entry {copy.pk}: the chain's head does not name it as the newest",
         ]
 
+    def test_the_newest_entry_deleted_with_the_chain_head_reset_is_named(self):
+        entries = _entries(2)
+        # Seals the first only; its head also records the chain up to the second.
+        archive_seal(settle_seconds=0, max_entries=1)
+        as_superuser()
+        _sql("DELETE FROM compliance_archiveentry WHERE id = %s", [entries[1].pk])
+        _sql(
+            "UPDATE compliance_chainhead SET last_id = %s, last_hash = %s WHERE name = 'entries'",
+            [entries[0].pk, entries[0].chain_hash],
+        )
+        assert _problems() == [
+            f"entry {entries[1].pk}: removed (stored outside the database with seal 1)"
+        ]
+
 
 class AccessLogTests:
     def test_the_application_role_cannot_edit_or_delete_access_log_rows(self, as_app_role):
