@@ -133,6 +133,21 @@ class UsernameLimitTests:
         assert "from several addresses" in refused.content.decode()
         assert _through_nginx(client, other, PASSWORD, "203.0.113.1").status_code == 302
 
+    def test_spellings_of_a_username_that_log_in_to_it_count_under_it(self, client, settings):
+        settings.CCM_LOGIN_USERNAME_FAILURE_LIMIT = 4
+        user = UserFactory(username="approver", roles=["designer"])
+        # Spaces around it and full-width letters reach the same account (the form strips
+        # and NFKC-normalises), so they must not open fresh counts.
+        full_width = "".join(chr(ord(letter) + 0xFEE0) for letter in "approver")
+        spellings = [" approver", "approver ", full_width, "\tapprover"]
+        for i, spelling in enumerate(spellings):
+            client.post(
+                reverse("login"),
+                {"username": spelling, "password": "wrong"},
+                REMOTE_ADDR=f"10.0.1.{i}",
+            )
+        assert _attempt(client, user, PASSWORD, addr="10.0.2.1").status_code == 429
+
 
 class AddressLimitTests:
     def test_failures_on_many_usernames_lock_the_address_for_everyone(self, client, settings):
