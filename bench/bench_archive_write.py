@@ -8,8 +8,10 @@ same table (with its indexes and write-once trigger). One line also shows the on
 path (``archive_record_create``, used for test sends). Target (issue): the chunk path at
 least 0.3 of the bare baseline.
 
-The rows written are removed at the end (through the purge's switch past the write-once
-trigger) and the artifacts live in a temporary folder, so the search benchmark's million
+The project's rows are linked into the archive's running chain (one lock of the chain's
+head per chunk, an HMAC per row); the bare side's rows are not. The rows written are
+removed at the end (as the purge's role, ``ccm_archive_purger``, the one the write-once
+trigger lets delete; the chain's head is put back) and the artifacts live in a temporary folder, so the search benchmark's million
 entries stay as they were.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccm_bench .venv/bin/python bench/run.py
@@ -37,7 +39,7 @@ ONE_AT_A_TIME = 50
 COLUMNS = (
     "is_test, communication_id, version_id, content_hash, customer_id, category, channel, "
     "locale, recipient, recipient_name, subject, data, artifact_name, artifact_sha256, "
-    "artifact_size, content_type, backend, message_reference, created_at"
+    "artifact_size, content_type, backend, message_reference, created_at, chain_hash"
 )
 # A small transactional email as it leaves (about 3 KB of RFC 822); every one differs.
 BODY = (
@@ -51,7 +53,7 @@ BODY = (
 
 def run(compare: Callable[..., str]) -> str:
     ensure_database("bench_archive_write")
-    from compliance.models import ArchiveEntry
+    from compliance.models import ArchiveEntry, ChainHead
     from compliance.services import ArchiveRecord, archive_record_create, archive_records_create
 
     versions = bench_versions()
@@ -126,6 +128,7 @@ def run(compare: Callable[..., str]) -> str:
                     "",
                     record.message_reference,
                     timezone.now(),
+                    "",  # the bare side does not chain its rows
                 )
             )
         with (
@@ -138,14 +141,24 @@ def run(compare: Callable[..., str]) -> str:
         return CHUNK
 
     first_new = (ArchiveEntry.objects.order_by("-id").values_list("id", flat=True).first()) or 0
+    head = (
+        ChainHead.objects.filter(name=ChainHead.Name.ENTRIES)
+        .values_list("last_id", "last_hash")
+        .first()
+    ) or (0, "0" * 64)
     try:
         with override_settings(STORAGES=storages):
             chunked = compare(f"archive write, chunks of {CHUNK}", project, bare)
             single = compare("archive write, one at a time", one_at_a_time, bare, rounds=3)
     finally:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('ccm.archive_purge', 'on', true)")
+            # The one role the write-once trigger lets delete; the chain's head goes back.
+            cursor.execute("SET LOCAL ROLE ccm_archive_purger")
             cursor.execute("DELETE FROM compliance_archiveentry WHERE id > %s", [first_new])
+            cursor.execute("RESET ROLE")
+            ChainHead.objects.filter(name=ChainHead.Name.ENTRIES).update(
+                last_id=head[0], last_hash=head[1]
+            )
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE compliance_archiveentry")
         shutil.rmtree(folder, ignore_errors=True)
