@@ -14,7 +14,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from ccm.roles import AUDITOR, COMPLIANCE_OFFICER, OPERATOR
+from ccm.roles import AUDITOR, COMPLIANCE_OFFICER, CROSS_CLIENT_ROLES, OPERATOR
 from ccm.services import api_token_create
 from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
 from channels.services import batch_create, message_create
@@ -116,6 +116,9 @@ class BatchOwnershipTests:
 
 
 class CrossClientRoleTests:
+    def test_only_auditors_and_compliance_officers_span_clients(self):
+        assert sorted(CROSS_CLIENT_ROLES) == [AUDITOR, COMPLIANCE_OFFICER]
+
     @pytest.mark.parametrize("role", [AUDITOR, COMPLIANCE_OFFICER])
     def test_auditors_and_compliance_officers_read_every_clients_batches(self, first, role):
         batch = scheduled_batch(first)
