@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
 import css_inline
@@ -26,6 +26,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.utils.html import strip_tags
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -35,7 +36,13 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from ccm.metrics import render_timed
 from channels.letter_formats import envelope_format
 from channels.pdf_files import pdf_split
-from channels.sandbox import BudgetedSandbox, render_within_budget
+from channels.sandbox import (
+    BudgetedSandbox,
+    RenderBudgetExceeded,
+    render_budget,
+    render_limits,
+    render_within_budget,
+)
 from channels.sms_encoding import SmsInfo, sms_analyse
 
 if TYPE_CHECKING:
@@ -60,6 +67,12 @@ class RenderError(Exception):
     def __str__(self) -> str:
         where = f"{self.field}" + (f", line {self.line}" if self.line else "")
         return f"{where}: {self.message}" if where else self.message
+
+
+class RenderBudgetError(RenderError):
+    """The render went over its budget (``channels.sandbox``: output size, integer
+    digits, text length, loop iterations, CPU time, HTML nesting); the message names the
+    limit. Retrying cannot help: the same content and data go over it again."""
 
 
 @dataclass(frozen=True)
@@ -172,9 +185,14 @@ def _as_date(value: Any) -> dt.date | dt.datetime:
 
 def _as_decimal(value: Any) -> Decimal:
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation as exc:
-        raise ValueError(f"{value!r} is not a number") from exc
+        raise ValueError(f"{value!r:.50} is not a number") from exc
+    # Formatted in full: 1e999999999 would be a billion zeros.
+    digits = render_limits().max_integer_digits
+    if number.is_finite() and number and abs(number.adjusted()) > digits:
+        raise RenderBudgetExceeded(f"number too large or too small (over {digits} digits)")
+    return number
 
 
 @lru_cache(maxsize=64)
@@ -264,6 +282,13 @@ def _compile(env_kind: str, source: str) -> jinja2.Template:
 def _render_field(env_kind: str, field_name: str, source: str, context: Mapping[str, Any]) -> str:
     try:
         return render_within_budget(_compile(env_kind, source), context)
+    except RenderBudgetExceeded as exc:
+        raise RenderBudgetError(
+            f"over the render budget: {exc}", field=field_name, line=_error_line(exc)
+        ) from exc
+    except MemoryError as exc:
+        # A limit the estimates missed: the render's memory is freed with this frame.
+        raise RenderBudgetError("over the render budget: out of memory", field=field_name) from exc
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(exc.message or "syntax error", field=field_name, line=exc.lineno) from exc
     except jinja2.UndefinedError as exc:
@@ -297,10 +322,29 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 # Elements whose content is not text: style sheets, scripts, the head.
-_NOT_TEXT = re.compile(r"(?is)<(style|script|head)\b[^>]*>.*?</\1\s*>")
+_NOT_TEXT_START = re.compile(r"(?i)<(style|script|head)\b[^>]*>")
+
+
+def _drop_not_text(html: str) -> str:
+    """``html`` without its style, script and head elements. One pass: an element left
+    open ends the search (none after it can be closed either)."""
+    parts, position = [], 0
+    while start := _NOT_TEXT_START.search(html, position):
+        end = re.compile(rf"(?i)</{start.group(1)}\s*>").search(html, start.end())
+        if end is None:
+            break
+        parts.append(html[position : start.start()])
+        position = end.end()
+    parts.append(html[position:])
+    return "".join(parts)
+
+
 # A link whose label is not its address: the text part shows the address after it.
+# The label stops at the next link: a run of links never closed is read once, not once
+# per link to the end of the text.
 _LINK = re.compile(
-    r"""(?is)<a\b[^>]*?\shref\s*=\s*(?:"(https?://[^"]*)"|'(https?://[^']*)')[^>]*>(.*?)</a\s*>"""
+    r"""(?is)<a\b[^>]*?\shref\s*=\s*(?:"(https?://[^"]*)"|'(https?://[^']*)')[^>]*>"""
+    r"""([^<]*(?:<(?!/?a\b)[^<]*)*)</a\s*>"""
 )
 
 
@@ -315,12 +359,92 @@ def _link_as_text(match: re.Match[str]) -> str:
 def html_to_text(html: str) -> str:
     """A readable plain-text alternative for an HTML body without a written one: no
     style sheets or scripts, and each http(s) link followed by its address."""
-    text = _LINK.sub(_link_as_text, _NOT_TEXT.sub("", html))
+    text = _LINK.sub(_link_as_text, _drop_not_text(html))
     text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</h[1-6]>|</li>|</tr>", "\n", text)
     # Entities become the characters they stand for: the text part is text, not HTML.
-    text = html_module.unescape(strip_tags(text))
+    try:
+        text = html_module.unescape(strip_tags(text))
+    except SuspiciousOperation as exc:  # Django's own bound on tags within tags
+        raise RenderError("the HTML has too many tags within tags to make a text part") from exc
     lines = [_WHITESPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+# HTML NESTING ----------------------------------------------------------------------------
+
+_TAG_OR_COMMENT = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>|<!--")
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr", "basefont", "frame", "keygen"}
+)
+_RAW_TEXT = frozenset(
+    {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}
+)
+# A start tag closes these when one of them is the innermost open element (HTML's
+# implied end tags): <li> after <li>, <td> after <td> ...
+_CLOSES = {
+    "p": {"p"},
+    "li": {"li"},
+    "dt": {"dt", "dd"},
+    "dd": {"dt", "dd"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
+    "tr": {"td", "th", "tr"},
+    "thead": {"td", "th", "tr", "thead", "tbody", "tfoot"},
+    "tbody": {"td", "th", "tr", "thead", "tbody", "tfoot"},
+    "tfoot": {"td", "th", "tr", "thead", "tbody", "tfoot"},
+    "option": {"option"},
+    "optgroup": {"option", "optgroup"},
+}
+
+
+def html_depth(html: str, limit: int) -> int:
+    """How deep the elements of ``html`` nest, read from its tags without parsing (and
+    without recursion), stopping once over ``limit``. Void elements do not nest, and
+    ``<x/>`` closes itself only inside SVG or MathML, as in HTML; an end tag closes
+    the elements opened inside its element, as a parser does."""
+    stack: list[str] = []
+    foreign = deepest = position = 0
+    while match := _TAG_OR_COMMENT.search(html, position):
+        position = match.end()
+        if match.group(0) == "<!--":
+            end = html.find("-->", position)
+            position = len(html) if end < 0 else end + 3
+            continue
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if closing:
+            if name in stack:
+                while (popped := stack.pop()) != name:
+                    foreign -= popped in ("svg", "math")
+                foreign -= name in ("svg", "math")
+            continue
+        if name in _VOID or (self_closing and foreign):
+            continue
+        closes = _CLOSES.get(name, ())
+        while stack and stack[-1] in closes:
+            stack.pop()
+        if name in _RAW_TEXT:
+            # Its content is text up to its end tag, whatever it looks like.
+            raw_end = re.compile(rf"(?i)</{name}\s*>").search(html, position)
+            position = len(html) if raw_end is None else raw_end.end()
+            continue
+        stack.append(name)
+        foreign += name in ("svg", "math")
+        deepest = max(deepest, len(stack))
+        if deepest > limit:
+            break
+    return deepest
+
+
+def html_depth_check(html: str, field: str = "body_html") -> None:
+    """Raises RenderBudgetError when the elements of ``html`` nest deeper than the
+    budget allows (the letter renderer recurses once per level, the CSS inliner too)."""
+    limit = render_limits().max_html_depth
+    if html_depth(html, limit) > limit:
+        raise RenderBudgetError(
+            f"over the render budget: HTML nested more than {limit} elements deep",
+            field=field,
+        )
 
 
 # Mail clients drop <style> blocks: rules become style attributes. Media queries stay in
@@ -330,6 +454,7 @@ _STYLE_SHEET = re.compile(r"<(?:style|link)\b", re.IGNORECASE)
 
 
 def _css_inline(html: str) -> str:
+    html_depth_check(html)
     if not _STYLE_SHEET.search(html):
         return html  # no style sheet: nothing to inline, the HTML goes as rendered
     try:
@@ -453,7 +578,22 @@ def _page_label(locale: str) -> str:
 
 # THE RENDER FUNCTIONS -----------------------------------------------------------------
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
+
+def _within_one_budget(function: _F) -> _F:
+    """Every field and block of one render shares one budget (CPU time, loop
+    iterations); each field has its own output limit."""
+
+    @wraps(function)
+    def budgeted(*args: Any, **kwargs: Any) -> Any:
+        with render_budget():
+            return function(*args, **kwargs)
+
+    return cast(_F, budgeted)
+
+
+@_within_one_budget
 def render_content(
     *,
     channel: str,
@@ -469,7 +609,8 @@ def render_content(
     shared: SharedContent | None = None,
     envelope: str = "",
 ) -> Rendered:
-    """Render one channel's content with ``data``. Raises RenderError.
+    """Render one channel's content with ``data``, within the render budget
+    (``channels.sandbox``). Raises RenderError (RenderBudgetError over the budget).
 
     ``recipient`` fills a letter's address window; ``letter_date`` is the date printed
     on it (the message's date in the pipeline, so that a re-render is identical).
@@ -528,6 +669,7 @@ def render_content(
             warnings = (f"These characters force UCS-2 (70 characters a segment): {chars}",)
         return result(text=text, sms=info, warnings=warnings)
     body = _render_field("html", "body_html", body_html, html_context)
+    html_depth_check(body)
     recipient = recipient or Recipient()
     fmt = envelope_format(envelope)
     html = _layout("letter.html").render(
@@ -614,6 +756,23 @@ class AssetFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+def _tree_depth_check(root: Any) -> None:
+    """The depth of the parsed letter (the parser may open elements the tags do not
+    show, such as a table's body), counted without recursion."""
+    limit = render_limits().max_html_depth
+    level = [root]
+    for depth in range(1, limit + 2):
+        level = [child for element in level for child in element]
+        if not level:
+            return
+        if depth > limit:
+            break
+    raise RenderBudgetError(
+        f"over the render budget: HTML nested more than {limit} elements deep",
+        field="body_html",
+    )
+
+
 @dataclass
 class _Letter:
     """One letter laid out, with the fetcher that records what it was refused."""
@@ -630,13 +789,21 @@ def _letter_layout(index: int, rendered: Rendered, font_config: FontConfiguratio
     if rendered.channel != "print":
         raise RenderError(f"{rendered.channel} has no PDF")
     fetcher = AssetFetcher()
+    # Before parsing: the parser is slow on deep nesting, the layout recurses on it.
+    html_depth_check(rendered.html)
     html = weasyprint.HTML(
         string=rendered.html, base_url=ASSETS_DIR.as_uri() + "/", url_fetcher=fetcher
     )
+    _tree_depth_check(html.etree_element)
     try:
         document = html.render(font_config=font_config, pdf_variant=PDF_VARIANT)
     except FatalURLFetchingError as exc:
         raise RenderError(str(exc), field="body_html") from exc
+    except RecursionError as exc:
+        raise RenderBudgetError(
+            "over the render budget: the letter is nested too deeply to lay out",
+            field="body_html",
+        ) from exc
     if fetcher.refused:
         raise RenderError(fetcher.refused[0], field="body_html")
     return _Letter(index, document, fetcher)

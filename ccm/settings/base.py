@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ccm.input_checks.RefuseNulMiddleware",
+    "ccm.request_bodies.RequestBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -256,6 +257,10 @@ CCM_API_RATE_LIMIT = env_str("CCM_API_RATE_LIMIT", "600/min")
 # Body sizes: JSON bodies are parsed in memory; CSV / JSON Lines batches are spooled to disk.
 CCM_API_MAX_JSON_BYTES = env_int("CCM_API_MAX_JSON_BYTES", 10 * 1024 * 1024)
 CCM_API_MAX_STREAMED_BYTES = env_int("CCM_API_MAX_STREAMED_BYTES", 1024 * 1024 * 1024)
+# JSON (bodies, upload rows, import files) nested deeper than this is a 400, never parsed.
+CCM_MAX_JSON_DEPTH = env_int("CCM_MAX_JSON_DEPTH", 100)
+# Columns of an uploaded or posted CSV file; a wider header is refused.
+CCM_UPLOAD_MAX_COLUMNS = env_int("CCM_UPLOAD_MAX_COLUMNS", 1000)
 # Forms and request.body; an uploaded file goes to disk and is limited by CCM_UPLOAD_MAX_BYTES.
 # https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -345,6 +350,17 @@ CELERY_TASK_ROUTES = ["channels.queues.task_route"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # CHANNELS -----------------------------------------------------------------------------
+# The render budget (channels/sandbox.py; docs/security.md "Templates"): what one render
+# of a template (preview, lint, test send, each message of a batch) may cost. Over any of
+# these, the render fails with the limit named and the message fails on its own.
+CCM_RENDER_MAX_OUTPUT_CHARS = env_int("CCM_RENDER_MAX_OUTPUT_CHARS", 2_000_000)
+CCM_RENDER_MAX_STRING_LENGTH = env_int("CCM_RENDER_MAX_STRING_LENGTH", 1_000_000)
+CCM_RENDER_MAX_INTEGER_DIGITS = env_int("CCM_RENDER_MAX_INTEGER_DIGITS", 100)
+CCM_RENDER_MAX_LOOP_ITERATIONS = env_int("CCM_RENDER_MAX_LOOP_ITERATIONS", 100_000)
+CCM_RENDER_MAX_CPU_SECONDS = env_int("CCM_RENDER_MAX_CPU_SECONDS", 5)
+# Elements nested in an email or letter; WeasyPrint recurses per level (Python's limit
+# is reached at about 130 levels) and the CSS inliner crashes past about 10,000.
+CCM_RENDER_MAX_HTML_DEPTH = env_int("CCM_RENDER_MAX_HTML_DEPTH", 64)
 # Messages per Celery task; one SMTP connection / SMS session is reused per chunk.
 CCM_CHUNK_SIZE = env_int("CCM_CHUNK_SIZE", 200)
 # A message claimed longer ago than this is taken back by the sweeper (dead worker).
