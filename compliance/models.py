@@ -52,7 +52,10 @@ class ArchiveEntry(models.Model):
     # The running chain (compliance.chain): the id of the entry before this one in it and
     # HMAC(key, that entry's chain hash, its id, this entry's leaf hash).
     chain_previous = models.BigIntegerField(null=True, blank=True, editable=False)
-    chain_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Empty (also for rows inserted by SQL without it): not in the chain, which verify names.
+    chain_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -225,7 +228,10 @@ class AccessLog(models.Model):
     at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     # The access log's own running chain, as ArchiveEntry's (compliance.chain).
     chain_previous = models.BigIntegerField(null=True, blank=True, editable=False)
-    chain_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Empty (also for rows inserted by SQL without it): not in the chain, which verify names.
+    chain_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

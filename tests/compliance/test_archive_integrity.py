@@ -254,6 +254,24 @@ class UnsealedEntryTests:
             f"entry {copy.pk}: the chain's head does not name it as the newest",
         ]
 
+    def test_an_entry_inserted_by_sql_without_a_chain_hash_is_named(self):
+        (entry,) = _entries(1)
+        columns = (
+            "is_test, communication_id, version_id, content_hash, category, channel, locale, "
+            "recipient, recipient_name, subject, data, artifact_name, artifact_sha256, "
+            "artifact_size, content_type, backend, message_reference, created_at"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO compliance_archiveentry ({columns}) SELECT {columns} "  # noqa: S608
+                "FROM compliance_archiveentry WHERE id = %s RETURNING id",
+                [entry.pk],
+            )
+            (inserted,) = cursor.fetchone()
+        assert _problems() == [
+            f"entry {inserted}: not in the chain (written around the archive's services)"
+        ]
+
     def test_the_newest_entry_deleted_with_the_chain_head_reset_is_named(self):
         entries = _entries(2)
         # Seals the first only; its head also records the chain up to the second.
