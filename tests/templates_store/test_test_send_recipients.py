@@ -279,6 +279,24 @@ class PhoneVerificationTests:
         assert (log.recipient, log.result) == ("+447400123456", Result.SENT)
         assert code not in log.reason and code not in VerifiedPhone.objects.get().code_hash
 
+    def test_a_number_waiting_for_its_code_is_confirmed_later_with_the_newest_code(
+        self, client, designer
+    ):
+        client.force_login(designer)
+        client.post(url("test_recipient_phone_add"), {"number": "+447400123456"})
+        first = self._code()
+        html = client.get(url("test_recipients")).content.decode()
+        assert 'name="code"' in html and "Send a new code" in html
+        client.post(url("test_recipient_phone_add"), {"number": "+447400123456"})
+        newest = self._code()
+        confirm = url("test_recipient_phone_confirm")
+        if first != newest:
+            client.post(confirm, {"number": "+447400123456", "code": first})
+            assert not VerifiedPhone.objects.get().is_verified
+        response = client.post(confirm, {"number": "+447400123456", "code": newest})
+        assert response.status_code == 302
+        assert VerifiedPhone.objects.get().is_verified
+
     def test_a_code_stops_working_after_five_wrong_tries(self, client, designer):
         client.force_login(designer)
         client.post(url("test_recipient_phone_add"), {"number": "+447400123456"})
