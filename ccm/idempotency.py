@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from ccm.models import IdempotencyKey
 from ccm.permissions import request_user
-from ccm.request_bodies import body_spool, is_streamed
+from ccm.request_bodies import body_bytes, body_spool, is_streamed
 
 HEADER = "Idempotency-Key"
 
@@ -33,7 +33,8 @@ def _fingerprint(request: Request) -> str:
         f"{request.method} {request.path}?{request.META.get('QUERY_STRING', '')}\n".encode()
     )
     # A streamed body (CSV, JSON Lines) is hashed while it is spooled, never loaded whole.
-    digest.update(body_spool(request).sha256.encode() if is_streamed(request) else request.body)
+    body = body_spool(request).sha256.encode() if is_streamed(request) else body_bytes(request)
+    digest.update(body)
     return digest.hexdigest()
 
 

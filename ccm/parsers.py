@@ -1,5 +1,6 @@
 """Request bodies have a size limit, and going over it is a 413 that says so; JSON text
-holding NUL characters is a 400 (``ccm.input_checks``).
+nested deeper than ``CCM_MAX_JSON_DEPTH`` or holding NUL characters is a 400
+(``ccm.input_checks``).
 
 Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` guards ``request.body`` and forms, but DRF's
 parsers read the stream directly; these read at most the limit. Big batches go as CSV
@@ -17,7 +18,13 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
-from ccm.input_checks import contains_nul, nul_refused_message
+from ccm.input_checks import (
+    contains_nul,
+    json_depth,
+    json_max_depth,
+    json_too_deep_message,
+    nul_refused_message,
+)
 
 
 class RequestTooLarge(APIException):
@@ -60,6 +67,8 @@ class LimitedJSONParser(JSONParser):
                 limit=limit, hint=_("Send large batches as CSV or JSON Lines.")
             )
         data = read_limited(stream, limit=limit) if stream else b""
+        if json_depth(data) > json_max_depth():
+            raise ParseError(json_too_deep_message())
         parsed = super().parse(io.BytesIO(data), media_type, parser_context)
         if contains_nul(parsed):
             raise ParseError(nul_refused_message())

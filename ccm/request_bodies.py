@@ -1,14 +1,26 @@
 """Large request bodies (a CSV or JSON Lines batch of a million rows) are copied to a
-temporary file in chunks, hashed on the way, and never held in memory."""
+temporary file in chunks, hashed on the way, and never held in memory. JSON bodies are
+read within ``CCM_API_MAX_JSON_BYTES``; a body without a length is refused.
+
+``RequestBodyMiddleware`` answers, before any view runs, 411 to a request that sends its
+body with ``Transfer-Encoding`` (chunked) instead of a ``Content-Length`` (Django's WSGI
+request would read such a body as empty), and on API paths turns Django's
+``RequestDataTooBig`` (a form over ``DATA_UPLOAD_MAX_MEMORY_SIZE``) into a 413 with a
+JSON ``detail`` instead of the HTML 400 page.
+"""
 
 import hashlib
+import io
 import tempfile
+from collections.abc import Callable
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from ccm.parsers import body_limit_exceeded
+from ccm.parsers import body_limit_exceeded, read_limited
 
 _CHUNK = 1024 * 1024
 # In memory up to this size, then on disk.
@@ -65,3 +77,46 @@ def body_spool(request: Any) -> SpooledBody:
     spooled = SpooledBody(file, digest.hexdigest(), size)
     django_request._ccm_spooled_body = spooled
     return spooled
+
+
+def body_bytes(request: Any) -> bytes:
+    """The whole (JSON) body, read within ``CCM_API_MAX_JSON_BYTES`` and kept for the
+    parser. ``request.body`` would apply ``DATA_UPLOAD_MAX_MEMORY_SIZE``, the form limit,
+    and answer an HTML 400 to a JSON body the API accepts. Raises ``RequestTooLarge``."""
+    django_request = getattr(request, "_request", request)
+    if hasattr(django_request, "_body"):
+        return bytes(django_request._body)
+    data = read_limited(django_request, limit=settings.CCM_API_MAX_JSON_BYTES)
+    django_request._body = data
+    django_request._stream = io.BytesIO(data)
+    return data
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class RequestBodyMiddleware:
+    """411 for a body sent without a length; 413 JSON for a form too large on the API."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        coding = request.META.get("HTTP_TRANSFER_ENCODING", "").strip().lower()
+        if coding and coding != "identity":
+            message = _(
+                "Request bodies sent with Transfer-Encoding: %(coding)s are not accepted; "
+                "send the body with a Content-Length."
+            ) % {"coding": coding}
+            if _is_api(request):
+                return JsonResponse({"detail": message}, status=411)
+            return HttpResponse(message, status=411, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig) and _is_api(request):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            detail = str(body_limit_exceeded(limit=limit, hint=_("Send the rows as JSON or CSV.")))
+            return JsonResponse({"detail": detail}, status=413)
+        return None
