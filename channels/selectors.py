@@ -31,10 +31,14 @@ def batch_progress(*, batch: Batch, now: dt.datetime | None = None) -> dict[str,
         elapsed = (now - started).total_seconds()
         if elapsed > 0:
             estimated_finish = now + dt.timedelta(seconds=elapsed / done * (accepted - done))
+    # Every row received is accepted (a message) or rejected; rejected_rows keeps the
+    # first reasons only, so the count is not its length.
+    rejected = max(batch.total_rows - accepted, 0)
     return {
         "counts": counts,
         "accepted": accepted,
-        "rejected": len(batch.rejected_rows),
+        "rejected": rejected,
+        "rejected_rows_truncated": len(batch.rejected_rows) < rejected,
         "done": done,
         "percent": round(100 * done / accepted) if accepted else 100,
         "estimated_finish": estimated_finish,

@@ -1,10 +1,12 @@
 """Recipient files uploaded in the web UI: parse them into batch rows, keep them between
 the preview and the confirmation, and preview what the first rows will look like.
 
-A file is CSV (UTF-8, UTF-8 with BOM, or CP932 as Japanese Excel writes it), JSON (an
-array of row objects) or JSON Lines. Rows are produced lazily, one at a time, so a file
-of a million recipients is never held in memory; ``batch_create`` consumes them as a
-stream.
+A file is CSV, JSON (an array of row objects) or JSON Lines. A CSV file is read as UTF-8
+(with or without BOM); another encoding only when the sender declares it (``encoding``)
+or when charset-normalizer finds CP932, as Japanese Excel writes it; any other file that
+is not UTF-8 is refused naming the first bad byte. Rows are produced lazily, one at a
+time, so a file of a million recipients is never held in memory; ``batch_create``
+consumes them as a stream.
 """
 
 import codecs
@@ -18,12 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import IO, Any
 
+import charset_normalizer
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ccm.input_checks import contains_nul, nul_refused_message
+from ccm.input_checks import (
+    contains_nul,
+    json_depth,
+    json_max_depth,
+    json_too_deep_message,
+    nul_refused_message,
+    value_depth,
+)
 from channels.rendering import Recipient, RenderError, render
 from channels.services.batches import available_channels, message_build, row_context
 from channels.services.routing import RowError, data_validator
@@ -70,25 +81,113 @@ def upload_format(*, filename: str) -> str:
 # ENCODING -----------------------------------------------------------------------------
 
 
-def _is_utf8(file: IO[bytes]) -> bool:
+# Bytes of a file that is not UTF-8 that charset-normalizer looks at.
+_DETECT_SIZE = 256 * 1024
+# Encodings taken without a declaration, when charset-normalizer finds them.
+_DETECTED = {"cp932", "shift_jis"}
+
+
+@dataclass(frozen=True)
+class _BadByte:
+    """Where a file stops being UTF-8: 0-based byte offset, 1-based line and column."""
+
+    offset: int
+    line: int
+    column: int
+    value: int
+
+
+def _first_bad_utf8(file: IO[bytes]) -> _BadByte | None:
+    """The first byte that is not valid UTF-8, or None. Reads the file in chunks and
+    rewinds it."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     file.seek(0)
+    # Bytes read so far, newlines among them, and the offset where the current line starts.
+    offset = lines = line_start = 0
     try:
-        while chunk := file.read(_READ_SIZE):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
+        while True:
+            chunk = file.read(_READ_SIZE)
+            # The decoder keeps an unfinished character (no newline in it) between chunks.
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                # ``exc.object`` is the unfinished character followed by this chunk.
+                begins = offset - pending
+                before = exc.object[: exc.start]
+                if (newline := before.rfind(b"\n")) >= 0:
+                    lines += before.count(b"\n")
+                    line_start = begins + newline + 1
+                bad = begins + exc.start
+                return _BadByte(bad, lines + 1, bad - line_start + 1, exc.object[exc.start])
+            if not chunk:
+                return None
+            if (newline := chunk.rfind(b"\n")) >= 0:
+                lines += chunk.count(b"\n")
+                line_start = offset + newline + 1
+            offset += len(chunk)
     finally:
         file.seek(0)
-    return True
 
 
-def csv_encoding(*, file: IO[bytes]) -> str:
-    """The encoding of a CSV file: ``utf-8-sig`` when the whole file is UTF-8 (with or
-    without BOM), else ``cp932``, the encoding Japanese Excel saves CSV in. Reads the file
-    once, in chunks, and rewinds it."""
-    return "utf-8-sig" if _is_utf8(file) else "cp932"
+def _detected(file: IO[bytes]) -> str | None:
+    sample = file.read(_DETECT_SIZE)
+    file.seek(0)
+    if len(sample) == _DETECT_SIZE and b"\n" in sample:
+        # Whole lines only: a character cut in two would look like another encoding.
+        sample = sample[: sample.rfind(b"\n") + 1]
+    best = charset_normalizer.from_bytes(sample).best()
+    if best is None or best.chaos > 0.1:
+        return None
+    return "cp932" if _DETECTED & set(best.could_be_from_charset) else None
+
+
+def _declared(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise UploadError(
+            _("unknown encoding %(encoding)r (give a name such as utf-8 or cp932)")
+            % {"encoding": encoding}
+        ) from exc
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def csv_encoding(*, file: IO[bytes], declared: str | None = None) -> str:
+    """The encoding of a CSV file: the ``declared`` one when given; else ``utf-8-sig``
+    when the whole file is UTF-8 (with or without BOM); else ``cp932`` when
+    charset-normalizer finds the encoding Japanese Excel saves CSV in. Any other file is
+    refused (UploadError naming the first byte that is not UTF-8): guessing would fill
+    letters with garbled names. Reads the file once, in chunks, and rewinds it."""
+    if declared:
+        return _declared(declared)
+    bad = _first_bad_utf8(file)
+    if bad is None:
+        return "utf-8-sig"
+    detected = _detected(file)
+    if detected:
+        return detected
+    raise UploadError(
+        _(
+            "the file is not UTF-8: byte 0x%(byte)02X at offset %(offset)s (column "
+            "%(column)s) is not valid UTF-8; save it as UTF-8 or declare its encoding "
+            "(encoding=..., or charset= in the Content-Type)"
+        )
+        % {"byte": bad.value, "offset": bad.offset, "column": bad.column},
+        line=bad.line,
+    )
+
+
+def declared_encoding(*, content_type: str | None, parameter: str | None = None) -> str | None:
+    """The encoding a sender declares: an ``encoding`` parameter, else the ``charset=`` of
+    the Content-Type; None when neither is given."""
+    if parameter and parameter.strip():
+        return parameter.strip()
+    for part in (content_type or "").split(";")[1:]:
+        key, _sep, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"')
+    return None
 
 
 def _text_lines(file: IO[bytes], encoding: str) -> Iterator[tuple[int, str]]:
@@ -175,10 +274,18 @@ class _Column:
 
 
 def _csv_columns(header: list[str], schema: Mapping[str, Any], line: int) -> list[_Column]:
+    """The columns the header names, checked in time linear in its width."""
+    limit = settings.CCM_UPLOAD_MAX_COLUMNS
+    if len(header) > limit:
+        raise UploadError(
+            _("the header names %(count)s columns; at most %(limit)s are accepted")
+            % {"count": len(header), "limit": limit},
+            line=line,
+        )
     names = [name.strip() for name in header]
     seen: set[str] = set()
     columns = []
-    data_paths: list[tuple[str, ...]] = []
+    data_paths: dict[tuple[str, ...], None] = {}
     for index, name in enumerate(names):
         if not name:
             raise UploadError(
@@ -196,12 +303,14 @@ def _csv_columns(header: list[str], schema: Mapping[str, Any], line: int) -> lis
         path = tuple(field_name.split("."))
         if not all(path):
             raise UploadError(_("column %(name)r is not a field name") % {"name": name}, line=line)
-        data_paths.append(path)
+        data_paths[path] = None
         columns.append(_Column(index, "data", path, _converter(_schema_types(schema, path))))
     # "data.a" and "data.a.b" cannot both be given: "a" would be a value and an object.
-    for path in data_paths:
-        for other in data_paths:
-            if len(other) > len(path) and other[: len(path)] == path:
+    # Each path's own prefixes are looked up, so the check is linear in the header.
+    for other in data_paths:
+        for size in range(1, len(other)):
+            path = other[:size]
+            if path in data_paths:
                 raise UploadError(
                     _("columns %(first)r and %(second)r both set %(field)r")
                     % {"first": ".".join(path), "second": ".".join(other), "field": path[-1]},
@@ -218,7 +327,7 @@ def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 
 def csv_rows(
-    *, file: IO[bytes], schema: Mapping[str, Any] | None = None
+    *, file: IO[bytes], schema: Mapping[str, Any] | None = None, encoding: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """Rows of a CSV file whose first line names the columns. Raises UploadError.
 
@@ -226,11 +335,11 @@ def csv_rows(
     ``locale``, ``channel``) become row keys; ``data.<field>`` columns, and any other
     column, become ``row["data"][field]`` (``data.account.number`` nests). Cells are
     strings except where ``schema`` types the field as a number, integer or boolean.
-    Blank lines are skipped.
+    Blank lines are skipped. ``encoding`` is the one the sender declared (see
+    ``csv_encoding``). A NUL character in a cell is refused naming its line and column.
     """
     schema = schema or {}
-    encoding = csv_encoding(file=file)
-    lines = _text_lines(file, encoding)
+    lines = _text_lines(file, csv_encoding(file=file, declared=encoding))
     current = {"line": 0}
 
     def numbered() -> Iterator[str]:
@@ -251,6 +360,13 @@ def csv_rows(
                 raise UploadError(
                     _("%(cells)s cells but the header names %(columns)s columns")
                     % {"cells": len(cells), "columns": len(columns)},
+                    line=current["line"],
+                )
+            if any("\x00" in cell for cell in cells):
+                index = next(i for i, cell in enumerate(cells) if "\x00" in cell)
+                raise UploadError(
+                    _("column %(column)r: %(reason)s")
+                    % {"column": header[index].strip(), "reason": nul_refused_message()},
                     line=current["line"],
                 )
             row: dict[str, Any] = {}
@@ -279,6 +395,8 @@ def jsonl_rows(*, file: IO[bytes]) -> Iterator[Any]:
     for number, text in _text_lines(file, "utf-8"):
         if not text.strip():
             continue
+        if json_depth(text) > json_max_depth():
+            raise UploadError(json_too_deep_message(), line=number)
         try:
             row = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -370,6 +488,8 @@ def json_rows(*, file: IO[bytes]) -> Iterator[Any]:
             while True:
                 try:
                     value, end = _DECODER.raw_decode(buffer, position)
+                except RecursionError as exc:
+                    raise UploadError(json_too_deep_message(), line=line_at(position)) from exc
                 except json.JSONDecodeError as exc:
                     # The value may simply continue past what has been read so far.
                     if len(buffer) - position < MAX_JSON_ROW_CHARS and fill():
@@ -382,6 +502,8 @@ def json_rows(*, file: IO[bytes]) -> Iterator[Any]:
                     fill()
                     continue
                 break
+            if value_depth(value) > json_max_depth():
+                raise UploadError(json_too_deep_message(), line=line_at(position))
             if contains_nul(value):
                 raise UploadError(nul_refused_message(), line=line_at(position))
             position = end
@@ -390,16 +512,21 @@ def json_rows(*, file: IO[bytes]) -> Iterator[Any]:
 
 
 def upload_rows(
-    *, file: IO[bytes], format: str, schema: Mapping[str, Any] | None = None
+    *,
+    file: IO[bytes],
+    format: str,
+    schema: Mapping[str, Any] | None = None,
+    encoding: str | None = None,
 ) -> Iterator[Any]:
     """The recipient rows of an uploaded file, lazily, as ``batch_create`` accepts them.
 
-    ``file`` is a binary file positioned anywhere (it is rewound). Raises UploadError,
-    naming the line, when the file is malformed; rows already produced stay valid.
+    ``file`` is a binary file positioned anywhere (it is rewound); ``encoding`` is the
+    CSV encoding the sender declared (JSON is always UTF-8). Raises UploadError, naming
+    the line, when the file is malformed; rows already produced stay valid.
     """
     file.seek(0)
     if format == CSV:
-        return csv_rows(file=file, schema=schema)
+        return csv_rows(file=file, schema=schema, encoding=encoding)
     if format == JSON:
         return json_rows(file=file)
     if format == JSONL:

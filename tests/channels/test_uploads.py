@@ -115,9 +115,15 @@ class CsvRowsTests:
             "email,data.x\na@example.com,テスト\n".encode("cp932") + b"b@example.com,\x81\x20\n"
         )
         with pytest.raises(UploadError) as info:
-            rows_of(content, "csv")
+            list(upload_rows(file=io.BytesIO(content), format="csv", encoding="cp932"))
         assert info.value.line == 3
         assert "not valid CP932" in str(info.value)
+        # Undeclared, such a file is no encoding the platform can tell: it is refused at
+        # its first byte that is not UTF-8.
+        with pytest.raises(UploadError) as info:
+            rows_of(content, "csv")
+        assert info.value.line == 2
+        assert "byte 0x83 at offset 27" in str(info.value)
 
     def test_a_duplicated_column_is_refused(self):
         with pytest.raises(UploadError, match="line 1: column 'email' appears twice"):
