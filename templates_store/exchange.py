@@ -46,6 +46,12 @@ from django.utils.translation import gettext as _
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
+from ccm.input_checks import (
+    json_depth,
+    json_max_depth,
+    json_too_deep_message,
+    yaml_load_limited,
+)
 from channels.rendering import HTML_ENV, TEXT_ENV
 from templates_store import services, shared_services
 from templates_store.models import (
@@ -340,6 +346,9 @@ class ParsedCommunication:
 
 
 def _load_json(name: str, content: bytes, problems: list[FileProblem]) -> Any:
+    if json_depth(content) > json_max_depth():
+        problems.append(FileProblem(name, "", json_too_deep_message()))
+        return None
     try:
         return json.loads(content.decode("utf-8"))
     except UnicodeDecodeError:
@@ -373,7 +382,7 @@ def _read_metadata(files: Mapping[str, bytes], problems: list[FileProblem]) -> t
     if name == METADATA_JSON:
         return name, _load_json(name, files[name], problems)
     try:
-        return name, yaml.safe_load(files[name].decode("utf-8"))
+        return name, yaml_load_limited(files[name])
     except UnicodeDecodeError:
         problems.append(FileProblem(name, "", _("Not UTF-8 text.")))
     except yaml.YAMLError as exc:
@@ -597,7 +606,7 @@ def _check_variants(
 
 def _yaml_mapping(name: str, content: bytes, problems: list[FileProblem]) -> dict[str, Any]:
     try:
-        value = yaml.safe_load(content.decode("utf-8"))
+        value = yaml_load_limited(content)
     except UnicodeDecodeError:
         problems.append(FileProblem(name, "", _("Not UTF-8 text.")))
         return {}
