@@ -352,6 +352,14 @@ class PhoneVerificationTests:
         client.post(url("test_recipient_phone_remove"), {"number": "+447400123456"})
         assert send(client, draft, "sms", "+447400123456").status_code == 422
 
+    def test_the_page_and_its_refusals_read_in_japanese(self, client, designer, draft, settings):
+        client.force_login(designer)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+        html = client.get(url("test_recipients")).content.decode()
+        assert "<h1>テスト受信者</h1>" in html
+        response = send(client, draft, "sms", "+447400123499")
+        assert "+447400123499 にはテストを送れません" in response.content.decode()
+
     def test_an_approver_cannot_reach_the_page(self, client, approver):
         client.force_login(approver)
         assert client.get(url("test_recipients")).status_code == 403
