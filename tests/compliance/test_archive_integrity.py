@@ -151,6 +151,34 @@ class DeletedEntryWithForgedTombstoneTests:
             in problems
         )
 
+    def test_the_purge_runs_as_a_member_of_the_purge_role_that_is_not_a_superuser(
+        self, as_app_role, settings
+    ):
+        settings.CCM_RETENTION_YEARS = {"regulatory": 7, "transactional": 6, "marketing": 2}
+        entries = _entries(2)
+        archive_seal(settle_seconds=0)
+        _sql(f"GRANT ccm_archive_purger TO {ROLE}")
+        with transaction.atomic():
+            _sql(f"SET LOCAL ROLE {ROLE}")
+            run = archive_purge(now=add_years(entries[0].created_at, 8))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_user")
+                assert cursor.fetchone() == (ROLE,)  # the purge went back to the caller's role
+        assert run.purged == 2
+        assert not ArchiveEntry.objects.filter(pk__in=[e.pk for e in entries]).exists()
+        assert archive_verify().ok
+
+    def test_the_application_role_cannot_edit_a_tombstone_or_delete_it(self, as_app_role, settings):
+        settings.CCM_RETENTION_YEARS = {"regulatory": 7, "transactional": 6, "marketing": 2}
+        (entry,) = _entries(1)
+        archive_seal(settle_seconds=0)
+        archive_purge(now=add_years(entry.created_at, 8))
+        with pytest.raises(DatabaseError, match="write-once"), as_app_role():
+            _sql("UPDATE compliance_tombstone SET leaf_hash = %s", ["0" * 64])
+        with pytest.raises(DatabaseError, match="write-once"), as_app_role():
+            _sql("DELETE FROM compliance_tombstone")
+        assert archive_verify().ok
+
     def test_a_purge_leaves_tombstones_that_verify(self, settings):
         settings.CCM_RETENTION_YEARS = {"regulatory": 7, "transactional": 6, "marketing": 2}
         entries = _entries(3)
