@@ -131,15 +131,19 @@ def _first_bad_utf8(file: IO[bytes]) -> _BadByte | None:
 
 
 def _detected(file: IO[bytes]) -> str | None:
+    """``cp932`` when charset-normalizer finds the start of the file to be CP932 text with
+    no mess (its chaos measure under 0.1), else None. Short Japanese samples often have
+    an 8-bit code page as their best guess, so CP932 being a clean candidate is enough;
+    Latin-1 or Windows-1252 text is refused by the library's mess detection."""
     sample = file.read(_DETECT_SIZE)
     file.seek(0)
     if len(sample) == _DETECT_SIZE and b"\n" in sample:
         # Whole lines only: a character cut in two would look like another encoding.
         sample = sample[: sample.rfind(b"\n") + 1]
-    best = charset_normalizer.from_bytes(sample).best()
-    if best is None or best.chaos > 0.1:
-        return None
-    return "cp932" if _DETECTED & set(best.could_be_from_charset) else None
+    for match in charset_normalizer.from_bytes(sample):
+        if match.chaos < 0.1 and _DETECTED & set(match.could_be_from_charset):
+            return "cp932"
+    return None
 
 
 def _declared(encoding: str) -> str:

@@ -96,6 +96,30 @@ class EncodingTests:
         assert "byte 0xE9 at offset 34 (column 18)" in message
         assert "declare its encoding" in message
 
+    @pytest.mark.parametrize(
+        ("text", "encoding"),
+        [
+            (
+                "email,first_name,city\na@example.com,Ren\u00e9e,Besan\u00e7on\n"
+                "b@example.com,Ga\u00ebl,S\u00e8te\nc@example.com,J\u00e9r\u00f4me,Orl\u00e9ans\n",
+                "latin-1",
+            ),
+            (
+                "email,name,city\na@example.com,J\u00fcrgen M\u00fcller,M\u00fcnchen\n"
+                "b@example.com,G\u00f6tz,K\u00f6ln\n",
+                "cp1252",
+            ),
+        ],
+    )
+    def test_western_8bit_files_are_not_taken_for_cp932(self, text, encoding):
+        with pytest.raises(UploadError, match="is not valid UTF-8"):
+            rows_of(text.encode(encoding))
+
+    def test_a_cp932_file_is_still_detected(self):
+        text = "email,data.first_name\na@example.com,\u592a\u90ce\nb@example.com,\u82b1\u5b50\n"
+        rows = rows_of(text.encode("cp932"))
+        assert [r["data"]["first_name"] for r in rows] == ["\u592a\u90ce", "\u82b1\u5b50"]
+
     def test_a_declared_encoding_is_used(self):
         rows = rows_of(self.LATIN1.encode("latin-1"), encoding="latin-1")
         assert [r["data"]["first_name"] for r in rows] == ["Ren\u00e9e", "Z\u00f6e"]
