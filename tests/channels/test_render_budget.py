@@ -1,0 +1,415 @@
+"""The render budget against hostile templates and hostile data: each one fails within
+the budget as a template error in the preview (through the views), fails its own
+message alone in the pipeline, and keeps the process answering /healthz.
+
+Every case is measured loosely: a render over the budget must stop in a few seconds of
+CPU and without growing the process by more than a little memory (a correctness guard,
+not a speed target)."""
+
+import json
+import resource
+import threading
+import time
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from channels import services
+from channels.models import Message
+from channels.rendering import RenderBudgetError, render_content
+from channels.services.test_sends import version_test_send
+from templates_store.lint import ERROR, version_lint
+from templates_store.models import Communication, TemplateVariant
+from tests.factories.ccm import UserFactory
+from tests.factories.templates_store import (
+    BrandFactory,
+    CommunicationFactory,
+    TemplateVersionFactory,
+    published_version,
+)
+
+pytestmark = pytest.mark.django_db
+
+# CPU seconds and megabytes one hostile case may take, whatever the machine's load.
+CPU_CEILING = 5.0
+MEMORY_CEILING_MB = 200
+BUDGET = "over the render budget"
+
+# Over the budget whatever the data.
+HOSTILE = {
+    "power_squared": "{% set n = 10**99 %}{% set n = n*n %}{% set n = n*n %}{{ n }}",
+    "power_tower": "{{ 9 ** (9 ** 9) }}",
+    "power_big": "{{ 10 ** 999 }}",
+    "product_of_big": "{% set n = 10**60 %}{{ n * n * n }}",
+    "percent_width": "{{ '%0999999999d' % 1 }}",
+    "percent_precision": "{{ '%.999999999f' % 1.0 }}",
+    "percent_star": "{{ '%*d' % (999999999, 1) }}",
+    "percent_named": "{{ '%(a)0999999999d' % {'a': 1} }}",
+    "format_filter": "{{ '%0999999999d'|format(1) }}",
+    "str_format_width": "{{ '{:>999999999}'.format(1) }}",
+    "str_format_nested_width": "{{ '{:>{w}}'.format(1, w=999999999) }}",
+    "str_format_precision": "{{ '{:.999999999f}'.format(1.0) }}",
+    "str_format_many_fields": "{{ ('{:>900000}' * 50).format(*range(50)) }}",
+    "center_filter": "{{ 'x'|center(999999999) }}",
+    "center_method": "{{ 'x'.center(999999999) }}",
+    "ljust": "{{ 'x'.ljust(999999999) }}",
+    "rjust": "{{ 'x'.rjust(999999999, '0') }}",
+    "zfill": "{{ '1'.zfill(999999999) }}",
+    "indent": "{{ ('a\n' * 1000)|indent(999999) }}",
+    "wordwrap": "{{ ('a ' * 100000)|wordwrap(1, wrapstring='x' * 1000) }}",
+    "expandtabs": "{{ ('\t' * 1000).expandtabs(999999) }}",
+    "replace_filter": "{{ ('a' * 10000)|replace('a', 'b' * 10000) }}",
+    "replace_empty": "{{ ('a' * 10000).replace('', 'b' * 10000) }}",
+    "translate": "{{ ('a' * 10000).translate({97: 'b' * 10000}) }}",
+    "string_repetition": "{{ 'x' * 10**9 }}",
+    "list_repetition": "{{ ([1] * 10**8)|length }}",
+    "join_of_repetition": "{{ (['x' * 100000] * 100)|join }}",
+    "join_separator": "{{ range(10000)|join('x' * 1000) }}",
+    "lists_sharing_a_string": (
+        "{% set a = ['x' * 1000] %}{% set b = [a, a, a, a, a, a, a, a, a, a] %}"
+        "{% set c = [b, b, b, b, b, b, b, b, b, b] %}{% set d = [c, c, c, c, c, c, c, c, c, c] %}"
+        "{{ [d, d, d, d, d, d, d, d, d, d] }}"
+    ),
+    "pprint_of_shared_lists": "{% set a = ['x' * 1000] * 1000 %}{{ [a, a, a, a, a]|pprint }}",
+    "concatenation_doubling": (
+        "{% set ns = namespace(s='x' * 1000) %}{% for i in range(30) %}"
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}"
+    ),
+    "list_growing": (
+        "{% set ns = namespace(l=[]) %}{% for i in range(2000) %}"
+        "{% set ns.l = ns.l + ['x' * 1000] %}{% endfor %}{{ ns.l|length }}"
+    ),
+    "nested_loops": (
+        "{% for a in range(9999) %}{% for b in range(9999) %}{% endfor %}{% endfor %}done"
+    ),
+    "nested_loops_over_lists": (
+        "{% set items = range(5000)|list %}"
+        "{% for a in items %}{% for b in items %}{% endfor %}{% endfor %}done"
+    ),
+    "macro_recursion": "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+    "macro_fan_out": (
+        "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}"
+    ),
+    "macro_output": (
+        "{% macro m() %}{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}"
+        "{% endmacro %}{{ m()|length }}"
+    ),
+    "set_block_output": (
+        "{% set x %}{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}{% endset %}"
+        "{{ x|length }}"
+    ),
+    "output_flood": "{% for i in range(9000) %}{{ 'y' * 1000 }}{% endfor %}",
+    "lipsum": "{{ lipsum(10**7) }}",
+    "to_bytes": "{{ (1).to_bytes(10**9, 'big')|length }}",
+    "batch_fill": "{{ [1]|batch(10**9, 0)|list|length }}",
+    "slice_count": "{{ [1]|slice(10**8)|list|length }}",
+    "sum_of_lists": "{{ ([[1]] * 500000)|sum(start=[])|length }}",
+    "money_exponent": "{{ '1e999999999'|money('EUR') }}",
+    "number_exponent": "{{ '1e999999999'|number }}",
+    "deep_nesting": "<div>" * 20000 + "x" + "</div>" * 20000,
+    "deep_self_closing_divs": "<div/>" * 20000 + "x",
+}
+
+# Within the budget with the small sample data (lint passes), over it with a batch row's.
+DATA_DRIVEN = {
+    "repeat_by_data": ("{{ word * times }}", {"word": "ab", "times": 3}, {"times": 10**9}),
+    "power_by_data": ("{{ base ** exponent }}", {"base": 10, "exponent": 3}, {"exponent": 999}),
+    "squares_by_data": (
+        "{% set ns = namespace(n=base) %}{% for i in range(rounds) %}"
+        "{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n }}",
+        {"base": 10, "rounds": 2},
+        {"base": 10**99, "rounds": 16},
+    ),
+    "width_by_data": ("{{ '%0*d' % (width, 1) }}", {"width": 5}, {"width": 999999999}),
+    "format_width_by_data": (
+        "{{ '{:>{w}}'.format(word, w=width) }}",
+        {"width": 5},
+        {"width": 999999999},
+    ),
+    "center_by_data": ("{{ word|center(width) }}", {"width": 5}, {"width": 999999999}),
+    "loops_over_data": (
+        "{% for a in items %}{% for b in items %}{% endfor %}{% endfor %}{{ word }}",
+        {"items": [1, 2, 3]},
+        {"items": list(range(1000))},
+    ),
+    "join_of_data": (
+        "{{ (items * times)|join(word) }}",
+        {"items": [1], "times": 2},
+        {
+            "items": ["x" * 1000] * 100,
+            "times": 100,
+        },
+    ),
+}
+
+
+def _defaults(sample, row=None):
+    """The case's data: its sample, with the large row's fields over it when given."""
+    return {"word": "ab", "times": 1, **sample, **(row or {})}
+
+
+def _cpu_and_memory():
+    return time.thread_time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _assert_within_ceilings(before):
+    cpu, memory = _cpu_and_memory()
+    assert cpu - before[0] < CPU_CEILING
+    assert memory - before[1] < MEMORY_CEILING_MB
+
+
+def _editor_post(version, channel, source, data):
+    fields = {"locale": "en", "only": channel, "sample_data": json.dumps(data)}
+    if channel == "sms":
+        fields["sms-body_text"] = source
+    else:
+        fields.update({f"{channel}-subject": "Hello", f"{channel}-body_html": source})
+    return fields
+
+
+def _diagnostics(response):
+    return json.loads(response["HX-Trigger"])["ccm:diagnostics"]["channels"]
+
+
+def _draft(designer, *, channel="email", source="", sample=None):
+    communication = CommunicationFactory(
+        brand=BrandFactory(), data_schema={"type": "object"}, key=f"budget-{channel}"
+    )
+    version = TemplateVersionFactory(
+        communication=communication, author=designer, sample_data=sample or {"word": "ab"}
+    )
+    fields = {"body_text": source} if channel == "sms" else {"subject": "Hi", "body_html": source}
+    TemplateVariant.objects.create(version=version, channel=channel, locale="en", **fields)
+    return version
+
+
+@pytest.fixture
+def designer():
+    return UserFactory(roles=["designer"])
+
+
+class PreviewBudgetTests:
+    @pytest.mark.parametrize("source", HOSTILE.values(), ids=HOSTILE.keys())
+    @pytest.mark.parametrize("channel", ["email", "print"])
+    def test_a_hostile_template_is_a_template_error_in_the_preview(
+        self, client, designer, source, channel
+    ):
+        version = _draft(designer, channel=channel)
+        client.force_login(designer)
+        before = _cpu_and_memory()
+        response = client.post(
+            reverse("templates_store:version_preview_live", args=[version.pk]),
+            _editor_post(version, channel, source, {"word": "ab"}),
+        )
+        _assert_within_ceilings(before)
+        assert response.status_code == 200
+        [problem] = [d for d in _diagnostics(response)[channel] if BUDGET in d["message"]]
+        assert problem["field"] == "body_html"
+
+    @pytest.mark.parametrize("source", [s for s in HOSTILE.values() if "<div" not in s])
+    def test_a_hostile_sms_is_a_template_error_in_the_preview(self, client, designer, source):
+        version = _draft(designer, channel="sms")
+        client.force_login(designer)
+        response = client.post(
+            reverse("templates_store:version_preview_live", args=[version.pk]),
+            _editor_post(version, "sms", source, {"word": "ab"}),
+        )
+        assert response.status_code == 200
+        assert any(BUDGET in d["message"] for d in _diagnostics(response)["sms"])
+
+    @pytest.mark.parametrize(
+        ("source", "sample", "row"), DATA_DRIVEN.values(), ids=DATA_DRIVEN.keys()
+    )
+    def test_data_that_blows_the_budget_is_a_template_error_in_the_preview(
+        self, client, designer, source, sample, row
+    ):
+        version = _draft(designer, channel="email")
+        client.force_login(designer)
+        url = reverse("templates_store:version_preview_live", args=[version.pk])
+        small = client.post(url, _editor_post(version, "email", source, _defaults(sample)))
+        assert _diagnostics(small)["email"] == []
+        before = _cpu_and_memory()
+        large = client.post(url, _editor_post(version, "email", source, _defaults(sample, row)))
+        _assert_within_ceilings(before)
+        assert any(BUDGET in d["message"] for d in _diagnostics(large)["email"])
+
+
+class PipelineBudgetTests:
+    def _published(self, source, channel="email"):
+        communication = CommunicationFactory(data_schema={"type": "object"})
+        fields = (
+            {"body_text": source} if channel == "sms" else {"subject": "Hi", "body_html": source}
+        )
+        return published_version(communication=communication, content={(channel, "en"): fields})
+
+    def _send(self, version, rows, capture):
+        with capture(execute=True):
+            batch = services.batch_create(
+                communication=version.communication, rows=rows, created_by=UserFactory()
+            )
+        return list(Message.objects.filter(batch=batch).order_by("pk"))
+
+    @pytest.mark.parametrize("source", HOSTILE.values(), ids=HOSTILE.keys())
+    def test_a_hostile_template_fails_its_message_with_the_budget_reason(
+        self, django_capture_on_commit_callbacks, source
+    ):
+        version = self._published(source)
+        before = _cpu_and_memory()
+        [message] = self._send(
+            version,
+            [{"email": "a@example.org", "data": {"word": "ab"}}],
+            django_capture_on_commit_callbacks,
+        )
+        _assert_within_ceilings(before)
+        assert message.status == Message.Status.FAILED
+        assert BUDGET in message.last_error
+        assert mail.outbox == []
+
+    @pytest.mark.parametrize(
+        ("source", "sample", "row"), DATA_DRIVEN.values(), ids=DATA_DRIVEN.keys()
+    )
+    def test_large_row_data_fails_that_message_alone_after_lint_passed(
+        self, django_capture_on_commit_callbacks, source, sample, row
+    ):
+        version = self._published(source)
+        version.sample_data = _defaults(sample)
+        version.save(update_fields=["sample_data"])
+        assert [i for i in version_lint(version=version) if i.level == ERROR] == []
+        before = _cpu_and_memory()
+        small, large, also_small = self._send(
+            version,
+            [
+                {"email": "a@example.org", "data": _defaults(sample)},
+                {"email": "b@example.org", "data": _defaults(sample, row)},
+                {"email": "c@example.org", "data": _defaults(sample)},
+            ],
+            django_capture_on_commit_callbacks,
+        )
+        _assert_within_ceilings(before)
+        assert large.status == Message.Status.FAILED and BUDGET in large.last_error
+        assert large.attempts <= 1  # failed for good, not retried
+        assert small.status == also_small.status == Message.Status.SENT
+        sent_to = sorted(address for email in mail.outbox for address in email.to)
+        assert [a.split("<")[-1].rstrip(">") for a in sent_to] == ["a@example.org", "c@example.org"]
+
+    def test_a_letter_nested_too_deep_fails_its_message_alone(
+        self, django_capture_on_commit_callbacks
+    ):
+        version = self._published("{{ ('<div>' * depth)|safe }}x", channel="print")
+        address = "1 Sample Street\nSampletown\nSA1 1AA"
+        deep, shallow = self._send(
+            version,
+            [
+                {"address": address, "name": "A", "data": {"depth": 20000}},
+                {"address": address, "name": "B", "data": {"depth": 3}},
+            ],
+            django_capture_on_commit_callbacks,
+        )
+        assert deep.status == Message.Status.FAILED
+        assert "nested more than" in deep.last_error
+        assert shallow.status != Message.Status.FAILED
+
+
+class TestSendBudgetTests:
+    def test_a_test_send_of_a_hostile_template_fails_with_the_budget_reason(self, designer):
+        version = _draft(designer, channel="email", source=HOSTILE["percent_width"])
+        with pytest.raises(RenderBudgetError, match="formatted text over"):
+            version_test_send(
+                version=version, actor=designer, channel="email", locale="en", to=designer.email
+            )
+        assert mail.outbox == []
+
+
+DEEP = "<div>" * 20000 + "x" + "</div>" * 20000
+
+
+class DeepNestingTests:
+    @pytest.fixture
+    def deep_letter(self, designer):
+        return _draft(designer, channel="print", source=DEEP)
+
+    def test_the_pdf_preview_is_a_clear_error(self, client, designer, deep_letter):
+        client.force_login(designer)
+        response = client.get(
+            reverse("templates_store:version_preview_pdf", args=[deep_letter.pk]),
+            {"locale": "en"},
+        )
+        assert response.status_code == 422
+        assert "nested more than 64 elements deep" in response.content.decode()
+
+    def test_lint_reports_it_on_the_field(self, client, designer, deep_letter):
+        [issue] = [i for i in version_lint(version=deep_letter) if i.level == ERROR]
+        assert issue.field == "body_html" and "nested more than 64" in issue.message
+        client.force_login(designer)
+        response = client.get(reverse("templates_store:version_checks", args=[deep_letter.pk]))
+        assert response.status_code == 200
+        assert "nested more than 64" in response.content.decode()
+
+    def test_submit_refuses_it_with_the_reason(self, client, designer, deep_letter):
+        client.force_login(designer)
+        response = client.post(
+            reverse("templates_store:version_submit", args=[deep_letter.pk]), follow=True
+        )
+        assert response.status_code == 200
+        assert "nested more than 64" in response.content.decode()
+        deep_letter.refresh_from_db()
+        assert deep_letter.status == "draft"
+
+    def test_an_email_nested_too_deep_is_refused_before_the_css_inliner(self):
+        with pytest.raises(RenderBudgetError, match="nested more than 64"):
+            render_content(
+                channel="email",
+                locale="en",
+                brand=BrandFactory(),
+                subject="Hi",
+                body_html="<style>p { color: red }</style>" + DEEP,
+                body_text="",
+                data={},
+            )
+
+    def test_ordinary_nesting_still_renders_a_letter(self, designer):
+        letter = _draft(designer, channel="print", source="<div>" * 40 + "x" + "</div>" * 40)
+        assert [i for i in version_lint(version=letter) if i.level == ERROR] == []
+
+
+@pytest.mark.django_db(transaction=True)
+class HealthWhileHostileTests:
+    def test_healthz_answers_while_a_hostile_preview_runs(self):
+        designer = UserFactory(roles=["designer"])
+        version = _draft(designer, channel="email")
+        Communication.objects.filter(pk=version.communication_id).update(key="budget-health")
+        hostile = Client()
+        hostile.force_login(designer)
+        results = {}
+
+        def preview(name, source):
+            started = time.monotonic()
+            try:
+                response = hostile.post(
+                    reverse("templates_store:version_preview_live", args=[version.pk]),
+                    _editor_post(version, "email", source, {"word": "ab"}),
+                )
+                results[name] = (response.status_code, time.monotonic() - started)
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=preview, args=(name, HOSTILE[name]))
+            for name in ("power_squared", "macro_fan_out", "nested_loops_over_lists")
+        ]
+        for thread in threads:
+            thread.start()
+        health = Client()
+        slowest = 0.0
+        while any(thread.is_alive() for thread in threads):
+            started = time.monotonic()
+            assert health.get("/healthz").status_code == 200
+            slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.05)
+        for thread in threads:
+            thread.join()
+        assert slowest < 1.0
+        assert all(status == 200 for status, _ in results.values())
