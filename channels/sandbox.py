@@ -36,11 +36,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import math
 import operator
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from itertools import chain
@@ -53,9 +54,9 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter
-from jinja2.runtime import LoopContext, Macro
+from jinja2.runtime import BlockReference, LoopContext, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.utils import generate_lorem_ipsum
+from jinja2.utils import Namespace, generate_lorem_ipsum
 from markupsafe import EscapeFormatter, Markup
 
 MAX_RANGE = 10_000
@@ -171,13 +172,25 @@ def _weight(value: Any, limit: int) -> int:
             total += len(item) + 2
             if total <= limit:
                 stack.extend(item)
-        elif isinstance(item, dict):
+        elif isinstance(item, Mapping):
             total += 2 * len(item) + 2
             if total <= limit:
                 stack.extend(item.keys())
                 stack.extend(item.values())
         elif isinstance(item, int):
             total += item.bit_length() // 3 + 1
+        elif isinstance(item, KeysView | ValuesView | ItemsView):
+            total += len(item) + 2
+            if total <= limit:
+                stack.extend(item)
+        elif isinstance(item, Namespace):
+            # Written out as its attributes.
+            attributes = object.__getattribute__(item, "_Namespace__attrs")
+            total += 2 * len(attributes) + 2
+            stack.append(attributes)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            total += 2
+            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
         else:
             total += 1
         if total > limit:
@@ -411,6 +424,11 @@ _FILTER_SIZES: dict[str, Callable[..., int]] = {
     "join": _filter_join,
     "format": _filter_format,
 }
+# Filters that yield items one by one: what they yield in all is kept within the limit,
+# so that a list made of them (|list, |join, |sort ...) cannot grow past it.
+_FILTERS_YIELDING = frozenset(
+    {"map", "select", "reject", "selectattr", "rejectattr", "batch", "slice"}
+)
 # Filters that turn a whole value into text or copy it: its size is measured first.
 _FILTERS_OF_WHOLE_VALUES = frozenset(
     {
@@ -455,9 +473,23 @@ def _budgeted_filter(name: str, function: Callable[..., Any]) -> Callable[..., A
                 return _check_result(_sequence_sum(args[0], *values, **kwargs))
         elif name in _FILTERS_OF_WHOLE_VALUES and values:
             _check_weight(values[0])
-        return _check_result(function(*args, **kwargs))
+        result = function(*args, **kwargs)
+        if name in _FILTERS_YIELDING:
+            return _bounded_items(result)
+        return _check_result(result)
 
     return budgeted
+
+
+def _bounded_items(items: Iterable[Any]) -> Iterator[Any]:
+    limit = _limits().max_string_length
+    total = 0
+    for item in items:
+        total += _weight(item, limit)
+        if total > limit:
+            raise _too_long("a sequence", _limits())
+        _tick()
+        yield item
 
 
 def _budgeted_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
@@ -541,6 +573,17 @@ class _BudgetedCodeGenerator(CodeGenerator):
         self.write(")))")
 
 
+def _budgeted_concat(parts: Iterable[str]) -> str:
+    """Jinja's ``concat`` (block references, macro and block output, layouts), kept
+    within the output limit as it reads its parts."""
+    if isinstance(parts, _OutputBuffer):
+        return "".join(parts)  # counted as it grew
+    buffer = _OutputBuffer()
+    for part in parts:
+        buffer.append(part)
+    return "".join(buffer)
+
+
 def _budget_parts(parts: tuple[Any, ...]) -> tuple[Any, ...]:
     _tick()
     _check_weight(parts, "a joined text (~)")
@@ -570,6 +613,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
     code_generator_class = _BudgetedCodeGenerator
+    concat = staticmethod(_budgeted_concat)
 
     def __init__(self, **options: Any) -> None:
         options.setdefault("finalize", _finalize)
@@ -646,8 +690,11 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         if (budget := _budget.get()) is not None:
             budget.tick()
-            if isinstance(__obj, Macro):
+        if isinstance(__obj, Macro | BlockReference):
+            # Their output is counted as it is written.
+            if budget is not None:
                 budget.count_iteration()
+            return super().call(__context, __obj, *args, **kwargs)
         if isinstance(__obj, LoopContext) and args:
             # A recursive loop's next level: counted like any loop.
             args = (_CountedIterable(args[0]), *args[1:])

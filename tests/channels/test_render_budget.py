@@ -101,6 +101,30 @@ HOSTILE = {
         "{% set x %}{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}{% endset %}"
         "{{ x|length }}"
     ),
+    "map_then_join": "{{ range(10000)|map('center', 900000)|join }}",
+    "map_then_list": "{{ (range(10000)|map('center', 900000)|list)|length }}",
+    "block_reference": (
+        "{% block a %}{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}{% endblock %}"
+        "{{ self.a()|length }}"
+    ),
+    "call_block": (
+        "{% macro m() %}{{ caller() }}{{ caller() }}{% endmacro %}{% call m() %}"
+        "{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}{% endcall %}"
+    ),
+    "filter_block": (
+        "{% filter upper %}{% for i in range(10000) %}{{ 'x' * 900000 }}{% endfor %}{% endfilter %}"
+    ),
+    "namespace_of_shared_lists": (
+        "{% set a = ['x' * 1000] %}{% set b = [a, a, a, a, a, a, a, a, a, a] %}"
+        "{% set c = [b, b, b, b, b, b, b, b, b, b] %}{% set d = [c, c, c, c, c, c, c, c, c, c] %}"
+        "{% set ns = namespace(v=[d, d, d, d, d, d, d, d, d, d]) %}{{ ns }}"
+    ),
+    "dict_items_of_shared_lists": (
+        "{% set a = ['x' * 1000] %}{% set b = [a, a, a, a, a, a, a, a, a, a] %}"
+        "{% set c = [b, b, b, b, b, b, b, b, b, b] %}{% set d = [c, c, c, c, c, c, c, c, c, c] %}"
+        "{{ {'k': [d, d, d, d, d, d, d, d, d, d]}.items() }}"
+    ),
+    "theme_repetition": "{{ [theme] * 100000 }}",
     "output_flood": "{% for i in range(9000) %}{{ 'y' * 1000 }}{% endfor %}",
     "lipsum": "{{ lipsum(10**7) }}",
     "to_bytes": "{{ (1).to_bytes(10**9, 'big')|length }}",
