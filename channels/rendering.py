@@ -403,6 +403,8 @@ def html_depth(html: str, limit: int) -> int:
     without recursion), stopping once over ``limit``. Void elements do not nest, and
     ``<x/>`` closes itself only inside SVG or MathML, as in HTML; an end tag closes
     the elements opened inside its element, as a parser does."""
+    if html.count("<") <= limit:
+        return 0  # fewer tags than levels: within the limit, whatever they are
     stack: list[str] = []
     foreign = deepest = position = 0
     while match := _TAG_OR_COMMENT.search(html, position):
@@ -454,7 +456,6 @@ _STYLE_SHEET = re.compile(r"<(?:style|link)\b", re.IGNORECASE)
 
 
 def _css_inline(html: str) -> str:
-    html_depth_check(html)
     if not _STYLE_SHEET.search(html):
         return html  # no style sheet: nothing to inline, the HTML goes as rendered
     try:
@@ -647,6 +648,8 @@ def render_content(
     if channel == "email":
         rendered_subject = _single_line(_render_field("text", "subject", subject, context))
         body = _render_field("html", "body_html", body_html, html_context)
+        # The designer's part; the layout around it adds a few levels of its own.
+        html_depth_check(body)
         html = _css_inline(
             _layout("email.html").render(
                 subject=rendered_subject,

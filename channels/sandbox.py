@@ -135,8 +135,11 @@ def _limits() -> RenderLimits:
 
 
 def _tick() -> None:
+    # Called by every hook: Budget.tick inlined.
     if (budget := _budget.get()) is not None:
-        budget.tick()
+        budget.hooks += 1
+        if budget.hooks % _CHECK_TIME_EVERY == 0:
+            budget.check_time()
 
 
 @contextlib.contextmanager
@@ -529,14 +532,15 @@ class _OutputBuffer(list[str]):
     """The output of a macro, ``{% set %}`` block, ``{% filter %}`` block or recursive
     loop, kept within the output limit as it grows."""
 
-    size = 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
+        self.limit = _limits().max_output_chars
 
     def _add(self, count: int) -> None:
         self.size += count
-        limits = _limits()
-        if self.size > limits.max_output_chars:
-            raise _output_too_long(limits)
-        _tick()
+        if self.size > self.limit:
+            raise _output_too_long(_limits())
 
     def append(self, item: str) -> None:
         self._add(len(item))
@@ -578,10 +582,15 @@ def _budgeted_concat(parts: Iterable[str]) -> str:
     within the output limit as it reads its parts."""
     if isinstance(parts, _OutputBuffer):
         return "".join(parts)  # counted as it grew
-    buffer = _OutputBuffer()
+    limit = _limits().max_output_chars
+    collected = []
+    size = 0
     for part in parts:
-        buffer.append(part)
-    return "".join(buffer)
+        size += len(part)
+        if size > limit:
+            raise _output_too_long(_limits())
+        collected.append(part)
+    return "".join(collected)
 
 
 def _budget_parts(parts: tuple[Any, ...]) -> tuple[Any, ...]:

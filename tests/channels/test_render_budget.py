@@ -40,7 +40,9 @@ BUDGET = "over the render budget"
 
 # Over the budget whatever the data.
 HOSTILE = {
-    "power_squared": "{% set n = 10**99 %}{% set n = n*n %}{% set n = n*n %}{{ n }}",
+    # The finding: 10**999 squared 16 times held a worker for minutes.
+    "power_squared": "{% set n = 10**999 %}" + "{% set n = n * n %}" * 16 + "{{ n }}",
+    "squares_of_an_allowed_integer": "{% set n = 10**99 %}{% set n = n * n %}{{ n * n }}",
     "power_tower": "{{ 9 ** (9 ** 9) }}",
     "power_big": "{{ 10 ** 999 }}",
     "product_of_big": "{% set n = 10**60 %}{{ n * n * n }}",
