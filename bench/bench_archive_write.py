@@ -11,8 +11,8 @@ least 0.3 of the bare baseline.
 The project's rows are linked into the archive's running chain (one lock of the chain's
 head per chunk, an HMAC per row); the bare side's rows are not. The rows written are
 removed at the end (as the purge's role, ``ccm_archive_purger``, the one the write-once
-trigger lets delete; the chain's head is put back) and the artifacts live in a temporary folder, so the search benchmark's million
-entries stay as they were.
+trigger lets delete; the chain's head is put back) and the artifacts live in a temporary
+folder, so the search benchmark's million entries stay as they were.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/ccm_bench .venv/bin/python bench/run.py
 bench_archive_write
