@@ -398,15 +398,15 @@ _CLOSES = {
 }
 
 
-def html_depth(html: str, limit: int) -> int:
-    """How deep the elements of ``html`` nest, read from its tags without parsing (and
-    without recursion), stopping once over ``limit``. Void elements do not nest, and
+def html_too_deep(html: str, limit: int) -> bool:
+    """Whether the elements of ``html`` nest more than ``limit`` deep, read from its tags
+    without parsing (and without recursion). Void elements do not nest, and
     ``<x/>`` closes itself only inside SVG or MathML, as in HTML; an end tag closes
     the elements opened inside its element, as a parser does."""
     if html.count("<") <= limit:
-        return 0  # fewer tags than levels: within the limit, whatever they are
+        return False  # fewer tags than levels, whatever they are
     stack: list[str] = []
-    foreign = deepest = position = 0
+    foreign = position = 0
     while match := _TAG_OR_COMMENT.search(html, position):
         position = match.end()
         if match.group(0) == "<!--":
@@ -432,17 +432,16 @@ def html_depth(html: str, limit: int) -> int:
             continue
         stack.append(name)
         foreign += name in ("svg", "math")
-        deepest = max(deepest, len(stack))
-        if deepest > limit:
-            break
-    return deepest
+        if len(stack) > limit:
+            return True
+    return False
 
 
 def html_depth_check(html: str, field: str = "body_html") -> None:
     """Raises RenderBudgetError when the elements of ``html`` nest deeper than the
     budget allows (the letter renderer recurses once per level, the CSS inliner too)."""
     limit = render_limits().max_html_depth
-    if html_depth(html, limit) > limit:
+    if html_too_deep(html, limit):
         raise RenderBudgetError(
             f"over the render budget: HTML nested more than {limit} elements deep",
             field=field,

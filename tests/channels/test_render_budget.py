@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from channels import services
 from channels.models import Message
-from channels.rendering import RenderBudgetError, render_content
+from channels.rendering import RenderBudgetError, html_too_deep, render_content, render_pdf
 from channels.services.test_sends import version_test_send
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import Communication, TemplateVariant
@@ -395,6 +395,44 @@ class DeepNestingTests:
                 body_text="",
                 data={},
             )
+
+    def test_a_letter_parsed_deeper_than_its_tags_read_is_refused_before_layout(self):
+        # The parser adds a <tbody> to each table: 48 levels as written, 64 and more parsed.
+        tables = "<table><tr><td>" * 16 + "x" + "</td></tr></table>" * 16
+        letter = render_content(
+            channel="print",
+            locale="en",
+            brand=BrandFactory(),
+            subject="Hi",
+            body_html=tables,
+            body_text="",
+            data={},
+        )
+        with pytest.raises(RenderBudgetError, match="nested more than 64"):
+            render_pdf(letter)
+
+    def test_void_elements_and_implied_end_tags_are_not_nesting(self):
+        flat = (
+            "<ul>"
+            + "<li>item" * 500
+            + "</ul>"
+            + "<br>" * 500
+            + "<p>para" * 500
+            + "<table>"
+            + "<tr><td>cell" * 500
+            + "</table><!-- <div>"
+            + "<div>" * 500
+            + " --><style>"
+            + "<div>" * 500
+            + "</style>"
+            + "<svg>"
+            + "<path/>" * 500
+            + "</svg>"
+        )
+        assert not html_too_deep(flat, 64)
+        assert html_too_deep("<div/>" * 65, 64)  # not self-closing in HTML
+        assert html_too_deep("<span>" * 65 + "</span>" * 65, 64)
+        assert not html_too_deep(("<span>" * 32 + "</span>" * 32) * 50, 64)
 
     def test_ordinary_nesting_still_renders_a_letter(self, designer):
         letter = _draft(designer, channel="print", source="<div>" * 40 + "x" + "</div>" * 40)
