@@ -383,6 +383,7 @@ _RAW_TEXT = frozenset(
 # A start tag closes these when one of them is the innermost open element (HTML's
 # implied end tags): <li> after <li>, <td> after <td> ...
 _CLOSES = {
+    "a": {"a"},
     "p": {"p"},
     "li": {"li"},
     "dt": {"dt", "dd"},

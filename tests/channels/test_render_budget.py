@@ -19,7 +19,13 @@ from django.urls import reverse
 
 from channels import services
 from channels.models import Message
-from channels.rendering import RenderBudgetError, html_too_deep, render_content, render_pdf
+from channels.rendering import (
+    RenderBudgetError,
+    RenderError,
+    html_too_deep,
+    render_content,
+    render_pdf,
+)
 from channels.services.test_sends import version_test_send
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import Communication, TemplateVariant
@@ -477,3 +483,38 @@ class HealthWhileHostileTests:
             thread.join()
         assert slowest < 1.0
         assert all(status == 200 for status, _ in results.values())
+
+
+class TextPartTests:
+    """The text part of an email is made from the rendered HTML, after the budget."""
+
+    @pytest.mark.parametrize(
+        "run",
+        ['<a href="https://x.example">', "<style>", "<script>"],
+        ids=["unclosed_links", "unclosed_styles", "unclosed_scripts"],
+    )
+    def test_runs_of_unclosed_elements_are_read_once(self, run):
+        before = _cpu_and_memory()
+        rendered = render_content(
+            channel="email",
+            locale="en",
+            brand=BrandFactory(),
+            subject="Hi",
+            body_html=f"{{% for i in range(9000) %}}{run}{{% endfor %}}x",
+            body_text="",
+            data={},
+        )
+        _assert_within_ceilings(before)
+        assert rendered.html
+
+    def test_tags_within_tags_are_a_template_error_not_a_crash(self):
+        with pytest.raises(RenderError, match="too many tags within tags"):
+            render_content(
+                channel="email",
+                locale="en",
+                brand=BrandFactory(),
+                subject="Hi",
+                body_html="<a" + "<b" * 60 + "x" * 1000,
+                body_text="",
+                data={},
+            )
