@@ -262,8 +262,8 @@ def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(
-        date=_filter_date, money=_filter_money, number=_filter_number, css=_filter_css
+    env.add_filters(
+        {"date": _filter_date, "money": _filter_money, "number": _filter_number, "css": _filter_css}
     )
     return env
 

@@ -78,7 +78,7 @@ class RenderLimits:
     max_integer_digits: int = 100
     max_loop_iterations: int = 100_000
     max_cpu_seconds: float = 5.0
-    max_html_depth: int = 100
+    max_html_depth: int = 64
 
     @property
     def max_integer_bits(self) -> int:
