@@ -1,21 +1,25 @@
-"""Writes for communications and their versions: the review lifecycle lives here.
+"""Writes for communications and their versions.
 
 draft -> in_review -> approved -> published -> retired; a rejection sends the version back
-to draft with the approver's comment. Every step is recorded as a ReviewEvent.
+to draft with the approver's comment. Every step is recorded as a ReviewEvent. The steps
+shared with blocks and themes are ``templates_store.review``; ``VERSION_REVIEW`` names
+what communication versions do differently (pinning shared content at submission, the
+publishing schedule cleared when published). Scheduling, roll back and retiring live here.
 """
 
 import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
+from templates_store import review
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import (
     Brand,
@@ -114,15 +118,6 @@ def version_create(*, communication: Communication, author: User) -> TemplateVer
     return version
 
 
-def _require_status(version: TemplateVersion, *allowed: str) -> None:
-    if version.status not in allowed:
-        names = ", ".join(str(Status(s).label) for s in allowed)
-        raise ValidationError(
-            _("Version %(number)s is %(status)s; this needs: %(allowed)s.")
-            % {"number": version.number, "status": version.get_status_display(), "allowed": names}
-        )
-
-
 def variant_save(
     *,
     version: TemplateVersion,
@@ -133,7 +128,7 @@ def variant_save(
     body_text: str = "",
 ) -> TemplateVariant:
     """Create or replace one channel/locale content of a draft."""
-    _require_status(version, Status.DRAFT)
+    review.require_status(version, Status.DRAFT)
     variant, _created = TemplateVariant.objects.get_or_create(
         version=version, channel=channel, locale=locale
     )
@@ -144,12 +139,12 @@ def variant_save(
 
 
 def variant_delete(*, version: TemplateVersion, channel: str, locale: str) -> None:
-    _require_status(version, Status.DRAFT)
+    review.require_status(version, Status.DRAFT)
     TemplateVariant.objects.filter(version=version, channel=channel, locale=locale).delete()
 
 
 def version_sample_data_save(*, version: TemplateVersion, sample_data: dict[str, Any]) -> None:
-    _require_status(version, Status.DRAFT)
+    review.require_status(version, Status.DRAFT)
     version.sample_data = sample_data
     version.save(update_fields=["sample_data"])
 
@@ -159,78 +154,58 @@ def version_check(*, version: TemplateVersion) -> list[str]:
     return [str(issue) for issue in version_lint(version=version) if issue.level == ERROR]
 
 
-@transaction.atomic
+# REVIEW -------------------------------------------------------------------------------
+
+
+def _review_event(
+    version: TemplateVersion, *, actor: User, action: str, comment: str = "", content_hash: str = ""
+) -> None:
+    ReviewEvent.objects.create(
+        version=version, actor=actor, action=action, comment=comment, content_hash=content_hash
+    )
+
+
+def _pin_shared_content(version: TemplateVersion) -> tuple[str, ...]:
+    # The exact block and theme versions it uses, covered by the content hash.
+    version_pin_shared_content(version=version)
+    return ("block_pins", "theme_pin")
+
+
+def _same_communication(version: TemplateVersion) -> QuerySet[TemplateVersion]:
+    return TemplateVersion.objects.filter(communication_id=version.communication_id)
+
+
+def _clear_schedule(version: TemplateVersion) -> tuple[str, ...]:
+    version.publish_at = None
+    version.publish_requested_by = None
+    return ("publish_at", "publish_requested_by")
+
+
+VERSION_REVIEW = review.Workflow[TemplateVersion](
+    record=_review_event,
+    check=lambda version: version_check(version=version),
+    pin=_pin_shared_content,
+    siblings=_same_communication,
+    on_publish=_clear_schedule,
+    retired_event_has_hash=False,
+)
+
+
 def version_submit(*, version: TemplateVersion, actor: User) -> TemplateVersion:
     """Freeze a draft for review: pin the block and theme versions it uses and record its
     content hash. Raises ValidationError."""
-    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
-    _require_status(version, Status.DRAFT)
-    errors = version_check(version=version)
-    if errors:
-        raise ValidationError(errors)
-    # The exact block and theme versions it uses, covered by the content hash.
-    version_pin_shared_content(version=version)
-    version.content_hash = version.compute_content_hash()
-    version.status = Status.IN_REVIEW
-    version.submitted_at = timezone.now()
-    version.save(
-        update_fields=["block_pins", "theme_pin", "content_hash", "status", "submitted_at"]
-    )
-    ReviewEvent.objects.create(
-        version=version,
-        actor=actor,
-        action=ReviewEvent.Action.SUBMITTED,
-        content_hash=version.content_hash,
-    )
-    return version
+    return review.submit(VERSION_REVIEW, version=version, actor=actor)
 
 
-def _check_reviewer(version: TemplateVersion, actor: User) -> None:
-    if version.author_id == actor.pk:
-        raise PermissionDenied(
-            _("Nobody approves their own work: another approver must review this version.")
-        )
-
-
-@transaction.atomic
 def version_approve(*, version: TemplateVersion, actor: User, comment: str = "") -> TemplateVersion:
     """Approve a version in review. The author can never approve; approval is bound to
     the content hash recorded at submission. Raises PermissionDenied, ValidationError."""
-    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
-    _require_status(version, Status.IN_REVIEW)
-    _check_reviewer(version, actor)
-    if version.compute_content_hash() != version.content_hash:
-        raise ValidationError(_("The content changed after submission; it cannot be approved."))
-    version.status = Status.APPROVED
-    version.approved_by = actor  # type: ignore[assignment]
-    version.approved_at = timezone.now()
-    version.save(update_fields=["status", "approved_by", "approved_at"])
-    ReviewEvent.objects.create(
-        version=version,
-        actor=actor,
-        action=ReviewEvent.Action.APPROVED,
-        comment=comment,
-        content_hash=version.content_hash,
-    )
-    return version
+    return review.approve(VERSION_REVIEW, version=version, actor=actor, comment=comment)
 
 
-@transaction.atomic
 def version_reject(*, version: TemplateVersion, actor: User, comment: str) -> TemplateVersion:
     """Send a version in review back to draft with the reviewer's reasons."""
-    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
-    _require_status(version, Status.IN_REVIEW)
-    _check_reviewer(version, actor)
-    if not comment.strip():
-        raise ValidationError(_("Say why the version is rejected."))
-    version.status = Status.DRAFT
-    version.content_hash = ""
-    version.submitted_at = None
-    version.save(update_fields=["status", "content_hash", "submitted_at"])
-    ReviewEvent.objects.create(
-        version=version, actor=actor, action=ReviewEvent.Action.REJECTED, comment=comment
-    )
-    return version
+    return review.reject(VERSION_REVIEW, version=version, actor=actor, comment=comment)
 
 
 COMMUNICATION_EDITABLE_FIELDS = frozenset(Communication.DESIGNER_FIELDS)
@@ -261,43 +236,7 @@ def communication_update(*, communication: Communication, **fields: Any) -> Comm
 # (Celery beat, every minute) then records the step: status, the retired predecessor and
 # the review events, in effective-time order.
 
-PUBLISHABLE = (Status.APPROVED, Status.RETIRED)
-
-
-def _publish_now(
-    *,
-    version: TemplateVersion,
-    actor: User,
-    at: dt.datetime,
-    comment: str = "",
-    rollback: bool = False,
-) -> TemplateVersion:
-    """Make a locked, publishable ``version`` the published one (caller holds the lock).
-    Publishing a version that was published before is recorded as a roll back."""
-    rollback = rollback or version.published_at is not None
-    previous = (
-        TemplateVersion.objects.select_for_update()
-        .filter(communication_id=version.communication_id, status=Status.PUBLISHED)
-        .exclude(pk=version.pk)
-        .first()
-    )
-    if previous is not None:
-        previous.status = Status.RETIRED
-        previous.save(update_fields=["status"])
-        ReviewEvent.objects.create(version=previous, actor=actor, action=ReviewEvent.Action.RETIRED)
-    version.status = Status.PUBLISHED
-    version.published_at = at
-    version.publish_at = None
-    version.publish_requested_by = None
-    version.save(update_fields=["status", "published_at", "publish_at", "publish_requested_by"])
-    ReviewEvent.objects.create(
-        version=version,
-        actor=actor,
-        action=ReviewEvent.Action.ROLLED_BACK if rollback else ReviewEvent.Action.PUBLISHED,
-        comment=comment,
-        content_hash=version.content_hash,
-    )
-    return version
+PUBLISHABLE = review.PUBLISHABLE
 
 
 def _publish_due_for(*, communication_id: int, now: dt.datetime) -> list[TemplateVersion]:
@@ -310,7 +249,8 @@ def _publish_due_for(*, communication_id: int, now: dt.datetime) -> list[Templat
         requested_by = version.publish_requested_by or version.approved_by
         assert requested_by is not None  # only approved versions are scheduled
         assert version.publish_at is not None
-        _publish_now(
+        review.publish_now(
+            VERSION_REVIEW,
             version=version,
             actor=requested_by,
             at=version.publish_at,
@@ -336,14 +276,6 @@ def versions_publish_due(*, now: dt.datetime | None = None) -> list[TemplateVers
     return published
 
 
-def _lock_publishable(version: TemplateVersion) -> TemplateVersion:
-    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
-    _require_status(version, *PUBLISHABLE)
-    if not version.approved_at:
-        raise ValidationError(_("Only an approved version can be published."))
-    return version
-
-
 @transaction.atomic
 def version_publish(
     *,
@@ -363,7 +295,7 @@ def version_publish(
     if publish_at is not None and timezone.is_naive(publish_at):
         raise ValidationError({"publish_at": _("Give the time with its time zone.")})
     _publish_due_for(communication_id=version.communication_id, now=now)
-    version = _lock_publishable(version)
+    version = review.lock_publishable(version)
     if publish_at is not None and publish_at > now:
         version.publish_at = publish_at
         version.publish_requested_by = actor  # type: ignore[assignment]
@@ -383,7 +315,9 @@ def version_publish(
             content_hash=version.content_hash,
         )
         return version
-    return _publish_now(version=version, actor=actor, at=now, comment=comment.strip())
+    return review.publish_now(
+        VERSION_REVIEW, version=version, actor=actor, at=now, comment=comment.strip()
+    )
 
 
 @transaction.atomic
@@ -407,7 +341,7 @@ def version_rollback(
     """Publish again an earlier approved version than the published one, at once; recorded
     as a ``rolled_back`` step. Raises ValidationError when nothing later is published."""
     _publish_due_for(communication_id=version.communication_id, now=timezone.now())
-    version = _lock_publishable(version)
+    version = review.lock_publishable(version)
     later = TemplateVersion.objects.filter(
         communication_id=version.communication_id,
         status=Status.PUBLISHED,
@@ -415,8 +349,13 @@ def version_rollback(
     ).exists()
     if not later:
         raise ValidationError(_("A roll back returns to a version older than the published one."))
-    return _publish_now(
-        version=version, actor=actor, at=timezone.now(), comment=comment.strip(), rollback=True
+    return review.publish_now(
+        VERSION_REVIEW,
+        version=version,
+        actor=actor,
+        at=timezone.now(),
+        comment=comment.strip(),
+        rollback=True,
     )
 
 
@@ -426,7 +365,7 @@ def version_retire(*, version: TemplateVersion, actor: User, comment: str = "") 
     is published again. Raises ValidationError in any other status."""
     _publish_due_for(communication_id=version.communication_id, now=timezone.now())
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
-    _require_status(version, Status.PUBLISHED, Status.APPROVED)
+    review.require_status(version, Status.PUBLISHED, Status.APPROVED)
     version.status = Status.RETIRED
     version.publish_at = None
     version.publish_requested_by = None

@@ -3,9 +3,10 @@
 draft -> in_review -> approved -> published -> retired; a rejection sends the version back to
 draft with the approver's comment; the author never approves their own version, and
 approval is bound to the content hash recorded at submission. Every step is a
-``SharedContentEvent``. Publishing a block or theme version changes nothing already
-submitted: communication versions pin the exact versions they use when they are submitted
-(``version_pin_shared_content``).
+``SharedContentEvent``. The steps are ``templates_store.review``'s, as for communication
+versions; ``SHARED_REVIEW`` names what blocks and themes do differently. Publishing a
+block or theme version changes nothing already submitted: communication versions pin the
+exact versions they use when they are submitted (``version_pin_shared_content``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import binascii
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from templates_store import review
 from templates_store.models import (
     Block,
     BlockContent,
@@ -42,7 +44,9 @@ LOGO_MAX_BYTES = 256 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
-def _event(version: SharedVersion, *, actor: User, action: str, comment: str = "") -> None:
+def _event(
+    version: SharedVersion, *, actor: User, action: str, comment: str = "", content_hash: str = ""
+) -> None:
     subject: dict[str, Any] = (
         {"block_version": version}
         if isinstance(version, BlockVersion)
@@ -52,22 +56,9 @@ def _event(version: SharedVersion, *, actor: User, action: str, comment: str = "
         actor=actor,
         action=action,
         comment=comment,
-        content_hash=version.content_hash,
+        content_hash=content_hash,
         **subject,
     )
-
-
-def _require_status(version: SharedVersion, *allowed: str) -> None:
-    if version.status not in allowed:
-        names = ", ".join(str(Status(s).label) for s in allowed)
-        raise ValidationError(
-            _("Version %(number)s is %(status)s; this needs: %(allowed)s.")
-            % {"number": version.number, "status": version.get_status_display(), "allowed": names}
-        )
-
-
-def _locked(version: V) -> V:
-    return type(version)._default_manager.select_for_update().get(pk=version.pk)
 
 
 # BLOCKS -------------------------------------------------------------------------------
@@ -106,7 +97,7 @@ def block_content_save(
 ) -> BlockContent | None:
     """Set a draft's body for one channel and locale; an empty body removes it."""
     version.status = BlockVersion.objects.values_list("status", flat=True).get(pk=version.pk)
-    _require_status(version, Status.DRAFT)
+    review.require_status(version, Status.DRAFT)
     if not body.strip():
         BlockContent.objects.filter(version=version, channel=channel, locale=locale).delete()
         return None
@@ -195,7 +186,7 @@ def _check_logo_data(value: str) -> None:
 def theme_version_save(*, version: ThemeVersion, **fields: Any) -> ThemeVersion:
     """Change a draft theme's colours, fonts or logo. Raises ValidationError naming the field."""
     version.status = ThemeVersion.objects.values_list("status", flat=True).get(pk=version.pk)
-    _require_status(version, Status.DRAFT)
+    review.require_status(version, Status.DRAFT)
     unknown = set(fields) - set(ThemeVersion.CONTENT_FIELDS)
     if unknown:
         raise ValidationError(
@@ -213,61 +204,43 @@ def theme_version_save(*, version: ThemeVersion, **fields: Any) -> ThemeVersion:
 # REVIEW (BLOCKS AND THEMES) -------------------------------------------------------------
 
 
-def _check_reviewer(version: SharedVersion, actor: User) -> None:
-    if version.author_id == actor.pk:
-        raise PermissionDenied(
-            _("Nobody approves their own work: another approver must review this version.")
-        )
+def _check(version: SharedVersion) -> list[str]:
+    # A theme has no template content to check; its fields are validated when saved.
+    return block_version_check(version=version) if isinstance(version, BlockVersion) else []
 
 
-@transaction.atomic
+def _siblings(version: SharedVersion) -> QuerySet[Any]:
+    if isinstance(version, BlockVersion):
+        return BlockVersion.objects.filter(block_id=version.block_id)
+    if isinstance(version, ThemeVersion):
+        return ThemeVersion.objects.filter(brand_id=version.brand_id)
+    raise TypeError(f"not shared content: {version!r}")
+
+
+SHARED_REVIEW = review.Workflow[SharedVersion](
+    record=_event,
+    check=_check,
+    pin=review.no_fields,
+    siblings=_siblings,
+    on_publish=review.no_fields,
+    retired_event_has_hash=True,
+)
+
+
 def shared_version_submit(*, version: V, actor: User) -> V:
     """Freeze a draft block or theme version for review. Raises ValidationError."""
-    version = _locked(version)
-    _require_status(version, Status.DRAFT)
-    if isinstance(version, BlockVersion):
-        errors = block_version_check(version=version)
-        if errors:
-            raise ValidationError(errors)
-    version.content_hash = version.compute_content_hash()
-    version.status = Status.IN_REVIEW
-    version.submitted_at = timezone.now()
-    version.save(update_fields=["content_hash", "status", "submitted_at"])
-    _event(version, actor=actor, action=Action.SUBMITTED)
-    return version
+    return review.submit(SHARED_REVIEW, version=version, actor=actor)
 
 
-@transaction.atomic
 def shared_version_approve(*, version: V, actor: User, comment: str = "") -> V:
     """Approve a version in review: never by its author, and only while the content still
     matches the hash recorded at submission. Raises PermissionDenied, ValidationError."""
-    version = _locked(version)
-    _require_status(version, Status.IN_REVIEW)
-    _check_reviewer(version, actor)
-    if version.compute_content_hash() != version.content_hash:
-        raise ValidationError(_("The content changed after submission; it cannot be approved."))
-    version.status = Status.APPROVED
-    version.approved_by = actor  # type: ignore[assignment]
-    version.approved_at = timezone.now()
-    version.save(update_fields=["status", "approved_by", "approved_at"])
-    _event(version, actor=actor, action=Action.APPROVED, comment=comment)
-    return version
+    return review.approve(SHARED_REVIEW, version=version, actor=actor, comment=comment)
 
 
-@transaction.atomic
 def shared_version_reject(*, version: V, actor: User, comment: str) -> V:
     """Send a version in review back to draft with the reviewer's reasons."""
-    version = _locked(version)
-    _require_status(version, Status.IN_REVIEW)
-    _check_reviewer(version, actor)
-    if not comment.strip():
-        raise ValidationError(_("Say why the version is rejected."))
-    version.status = Status.DRAFT
-    version.content_hash = ""
-    version.submitted_at = None
-    version.save(update_fields=["status", "content_hash", "submitted_at"])
-    _event(version, actor=actor, action=Action.REJECTED, comment=comment)
-    return version
+    return review.reject(SHARED_REVIEW, version=version, actor=actor, comment=comment)
 
 
 @transaction.atomic
@@ -275,35 +248,10 @@ def shared_version_publish(*, version: V, actor: User, comment: str = "") -> V:
     """Publish an approved (or retired: a roll back) version; the published one of the same
     block or brand is retired. Communication versions already submitted keep the versions
     they pinned; drafts and the next submissions use this one."""
-    version = _locked(version)
-    _require_status(version, Status.APPROVED, Status.RETIRED)
-    if not version.approved_at:
-        raise ValidationError(_("Only an approved version can be published."))
-    siblings: Any
-    if isinstance(version, BlockVersion):
-        siblings = BlockVersion.objects.filter(block_id=version.block_id)
-    elif isinstance(version, ThemeVersion):
-        siblings = ThemeVersion.objects.filter(brand_id=version.brand_id)
-    else:
-        raise TypeError(f"not shared content: {version!r}")
-    previous = (
-        siblings.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk).first()
+    version = review.lock_publishable(version)
+    return review.publish_now(
+        SHARED_REVIEW, version=version, actor=actor, at=timezone.now(), comment=comment.strip()
     )
-    if previous is not None:
-        previous.status = Status.RETIRED
-        previous.save(update_fields=["status"])
-        _event(previous, actor=actor, action=Action.RETIRED)
-    rollback = version.published_at is not None
-    version.status = Status.PUBLISHED
-    version.published_at = timezone.now()
-    version.save(update_fields=["status", "published_at"])
-    _event(
-        version,
-        actor=actor,
-        action=Action.ROLLED_BACK if rollback else Action.PUBLISHED,
-        comment=comment.strip(),
-    )
-    return version
 
 
 # PINNING ------------------------------------------------------------------------------
