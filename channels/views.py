@@ -5,13 +5,11 @@ and pick templates."""
 
 import re
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,13 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ccm.views_access import AuthenticatedRequest, requires
 from channels import selectors, services
 from channels.models import Batch, Message
 from channels.services import uploads
 from templates_store.models import Communication
 from templates_store.selectors import version_published
-
-View = Callable[..., HttpResponse]
 
 VIEW_BATCH = "channels.view_batch"
 ADD_BATCH = "channels.add_batch"
@@ -38,15 +35,6 @@ UPLOADS_SESSION_KEY = "channels:uploads"
 # Previews a person can have open at once; the oldest file is dropped past this.
 MAX_PENDING_UPLOADS = 5
 _TOKEN = re.compile(r"[0-9a-f]{32}")
-
-
-def requires(perm: str) -> Callable[[View], View]:
-    """Login, then ``perm`` or 403: checked before anything is looked up."""
-
-    def decorator(view: View) -> View:
-        return login_required(permission_required(perm, raise_exception=True)(view))
-
-    return decorator
 
 
 def _batch_or_404(pk: int) -> Batch:
@@ -65,7 +53,7 @@ def _page(request: HttpRequest, items: Any, param: str = "page") -> Any:
 
 @requires(VIEW_BATCH)
 @require_GET
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     batches = selectors.batch_list_with_progress()
     if status in Batch.Status.values:
@@ -98,7 +86,7 @@ def _progress_context(batch: Batch) -> dict[str, Any]:
 
 @requires(VIEW_BATCH)
 @require_GET
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = _batch_or_404(pk)
     context = _progress_context(batch)
     status = request.GET.get("status", "")
@@ -118,7 +106,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW_BATCH)
 @require_GET
-def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The progress panel alone, polled by the batch page every 2 s until the batch is
     finished; the last poll reloads the page so that messages and print files show."""
     batch = _batch_or_404(pk)
@@ -130,7 +118,7 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(CANCEL_BATCH)
 @require_POST
-def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = _batch_or_404(pk)
     try:
         cancelled = services.batch_cancel(batch=batch)
@@ -216,7 +204,7 @@ def _pending_forget(request: HttpRequest, token: str) -> None:
 
 @requires(ADD_BATCH)
 @require_http_methods(["GET", "POST"])
-def batch_upload(request: HttpRequest) -> HttpResponse:
+def batch_upload(request: AuthenticatedRequest) -> HttpResponse:
     """Step 1: choose the communication and the file. The file is kept in storage under
     a random name known only to this session, then previewed."""
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
@@ -249,7 +237,7 @@ def _pending_communication(pending: dict[str, Any]) -> Communication:
 
 @requires(ADD_BATCH)
 @require_GET
-def batch_upload_preview(request: HttpRequest, token: str) -> HttpResponse:
+def batch_upload_preview(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """Step 2: the first rows rendered with the published version, the rows whose data
     does not match, and the number of rows; nothing is accepted yet."""
     pending = _pending_or_404(request, token)
@@ -279,7 +267,7 @@ def batch_upload_preview(request: HttpRequest, token: str) -> HttpResponse:
 
 @requires(ADD_BATCH)
 @require_POST
-def batch_upload_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def batch_upload_confirm(request: AuthenticatedRequest, token: str) -> HttpResponse:
     """Step 3: submit the previewed file as a batch for the version that was previewed."""
     pending = _pending_or_404(request, token)
     communication = _pending_communication(pending)
@@ -299,7 +287,7 @@ def batch_upload_confirm(request: HttpRequest, token: str) -> HttpResponse:
             batch = services.batch_create(
                 communication=communication,
                 rows=rows,
-                created_by=request.user,  # type: ignore[arg-type]
+                created_by=request.user,
                 source="upload",
             )
     except (uploads.UploadError, ValidationError) as exc:
@@ -318,7 +306,7 @@ def batch_upload_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @requires(ADD_BATCH)
 @require_POST
-def batch_upload_discard(request: HttpRequest, token: str) -> HttpResponse:
+def batch_upload_discard(request: AuthenticatedRequest, token: str) -> HttpResponse:
     _pending_or_404(request, token)
     _pending_forget(request, token)
     messages.info(request, _("The uploaded file was discarded."))

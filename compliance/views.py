@@ -5,16 +5,13 @@ what. The archive is read-only here; every search, view, download and export is 
 recorded."""
 
 import json
-from collections.abc import Callable
 from typing import IO, Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,14 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from ccm.views_access import AuthenticatedRequest, requires
 from compliance import selectors, services
 from compliance.exports import evidence_export
 from compliance.forms import ArchiveSearchForm, EvidenceExportForm, LegalHoldForm, ReasonForm
 from compliance.models import AccessLog, ArchiveEntry, LegalHold
 from compliance.rerender import RerenderCheck, archive_entry_rerender_check
 from compliance.retention import legal_hold_create, legal_hold_release
-
-View = Callable[..., HttpResponseBase]
 
 VIEW_ENTRY = "compliance.view_archiveentry"
 EXPORT_ENTRY = "compliance.export_archiveentry"
@@ -45,21 +41,6 @@ ARTIFACT_MISSING = gettext_lazy(
     "An artifact is missing from the archive storage, so nothing was exported: "
     "run the integrity check."
 )
-
-
-class AuthenticatedRequest(HttpRequest):
-    """Every view here requires a login (see ``requires``)."""
-
-    user: User
-
-
-def requires(perm: str) -> Callable[[View], View]:
-    """Login, then ``perm`` or 403: checked before anything is looked up."""
-
-    def decorator(view: View) -> View:
-        return login_required(permission_required(perm, raise_exception=True)(view))
-
-    return decorator
 
 
 def _entry_or_404(pk: int) -> ArchiveEntry:

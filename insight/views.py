@@ -1,12 +1,10 @@
 """Insight pages: the dashboard, a communication's and a batch's figures, CSV exports,
 goals and surveys; and the public pages where customers answer a survey."""
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccm.spreadsheets import csv_bytes
+from ccm.views_access import AuthenticatedRequest, requires
 from channels.models import Batch, Message
 from insight import charts, selectors, services
 from insight.forms import CommentForm, GoalForm, ScopeForm, SurveyForm
@@ -28,16 +27,8 @@ from insight.surveys import (
 )
 from templates_store.models import Communication
 
-View = Callable[..., HttpResponse]
 VIEW_INSIGHT = "insight.view_insight"
 MANAGE_INSIGHT = "insight.manage_insight"
-
-
-def requires(perm: str) -> Callable[[View], View]:
-    def decorator(view: View) -> View:
-        return login_required(permission_required(perm, raise_exception=True)(view))
-
-    return decorator
 
 
 def _scope(request: HttpRequest, **kwargs: Any) -> tuple[ScopeForm, selectors.Scope]:
@@ -105,7 +96,7 @@ def _context(
 
 @requires(VIEW_INSIGHT)
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     form, scope = _scope(request)
     figures = selectors.figures_all(scope=scope)
     communications = Communication.objects.filter(
@@ -127,7 +118,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW_INSIGHT)
 @require_GET
-def communication_detail(request: HttpRequest, key: str) -> HttpResponse:
+def communication_detail(request: AuthenticatedRequest, key: str) -> HttpResponse:
     communication = get_object_or_404(Communication, key=key)
     form, scope = _scope(request, communication_id=communication.pk)
     figures = selectors.figures_all(scope=scope)
@@ -150,7 +141,7 @@ def communication_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @requires(VIEW_INSIGHT)
 @require_GET
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(Batch.objects.select_related("communication", "version"), pk=pk)
     form, scope = _scope(request, batch_id=batch.pk)
     figures = selectors.figures_all(scope=scope)
@@ -163,7 +154,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW_INSIGHT)
 @require_GET
-def export_csv(request: HttpRequest, figure: str) -> HttpResponse:
+def export_csv(request: AuthenticatedRequest, figure: str) -> HttpResponse:
     if figure not in selectors.FIGURE_NAMES:
         raise Http404(_("There is no figure named %(name)s.") % {"name": figure})
     kwargs: dict[str, Any] = {}
@@ -194,14 +185,14 @@ def export_csv(request: HttpRequest, figure: str) -> HttpResponse:
 
 @requires(MANAGE_INSIGHT)
 @require_POST
-def goal_add(request: HttpRequest, key: str) -> HttpResponse:
+def goal_add(request: AuthenticatedRequest, key: str) -> HttpResponse:
     communication = get_object_or_404(Communication, key=key)
     form = GoalForm(request.POST)
     if form.is_valid():
         try:
             services.goal_create(
                 communication=communication,
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -222,7 +213,7 @@ def goal_add(request: HttpRequest, key: str) -> HttpResponse:
 
 @requires(MANAGE_INSIGHT)
 @require_POST
-def goal_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+def goal_delete(request: AuthenticatedRequest, key: str, pk: int) -> HttpResponse:
     goal = get_object_or_404(Goal, pk=pk, communication__key=key)
     services.goal_delete(goal=goal)
     messages.success(request, _("Goal removed."))
@@ -231,7 +222,7 @@ def goal_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 
 @requires(MANAGE_INSIGHT)
 @require_POST
-def survey_save(request: HttpRequest, key: str) -> HttpResponse:
+def survey_save(request: AuthenticatedRequest, key: str) -> HttpResponse:
     communication = get_object_or_404(Communication, key=key)
     if request.POST.get("remove"):
         services.survey_remove(communication=communication)

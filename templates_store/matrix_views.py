@@ -5,9 +5,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ccm.views_access import AuthenticatedRequest, requires
 from templates_store.matrix import CellState, communication_matrix, owner_teams
 from templates_store.models import Channel, Communication
-from templates_store.views import VIEW_COMMUNICATION, AuthenticatedRequest, requires
+from templates_store.views import VIEW_COMMUNICATION
 
 LOCALES = [code for code, _name in settings.LANGUAGES]
 

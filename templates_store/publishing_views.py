@@ -18,14 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from ccm.views_access import AuthenticatedRequest, requires
 from templates_store import services
-from templates_store.views import (
-    PUBLISH_VERSION,
-    AuthenticatedRequest,
-    _error_messages,
-    _version_or_404,
-    requires,
-)
+from templates_store.views import PUBLISH_VERSION, _error_messages, _version_or_404
 
 
 class PublishForm(forms.Form):

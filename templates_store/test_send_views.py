@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from ccm.views_access import AuthenticatedRequest, requires_any
 from channels.exceptions import DeliveryError
 from channels.rendering import RenderError
 from channels.services.test_recipients import (
@@ -27,13 +28,11 @@ from templates_store.models import Channel, TestRecipient, VerifiedPhone
 from templates_store.views import (
     CHANGE_VERSION,
     SUBMIT_VERSION,
-    AuthenticatedRequest,
     _locale,
     _test_send_form,
     _version_or_404,
     _version_page,
     _version_url,
-    requires_any,
 )
 
 

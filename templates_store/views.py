@@ -5,23 +5,21 @@ forms and pick templates."""
 
 import json
 import time
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ccm.views_access import AuthenticatedRequest, requires
 from channels.rendering import RenderError
 from channels.services.test_recipients import test_recipients_for, test_sends_for_version
 from templates_store import diffs, previews, selectors, services
@@ -38,15 +36,6 @@ from templates_store.matrix import owner_teams
 from templates_store.models import Channel, Communication, TemplateVersion
 from templates_store.palette import palette_blocks, palette_for
 
-View = Callable[..., HttpResponse]
-
-
-class AuthenticatedRequest(HttpRequest):
-    """Every view here requires a login (see ``requires``)."""
-
-    user: User
-
-
 VIEW_COMMUNICATION = "templates_store.view_communication"
 ADD_COMMUNICATION = "templates_store.add_communication"
 VIEW_VERSION = "templates_store.view_templateversion"
@@ -58,30 +47,6 @@ PUBLISH_VERSION = "templates_store.publish_templateversion"
 
 LOCALES = [code for code, _name in settings.LANGUAGES]
 PRINT_DRAFT_SESSION_KEY = "templates_store:print-draft:{version}:{locale}"
-
-
-def requires(perm: str) -> Callable[[View], View]:
-    """Login, then ``perm`` or 403: checked before anything is looked up."""
-
-    def decorator(view: View) -> View:
-        return login_required(permission_required(perm, raise_exception=True)(view))
-
-    return decorator
-
-
-def requires_any(*perms: str) -> Callable[[View], View]:
-    """Login, then at least one of ``perms`` or 403."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not any(request.user.has_perm(p) for p in perms):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
 
 
 def _version_or_404(pk: int) -> TemplateVersion:

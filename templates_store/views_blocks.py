@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ccm.views_access import AuthenticatedRequest, requires, requires_any
 from channels.rendering import RenderError
 from templates_store import shared_previews, shared_selectors, shared_services
 from templates_store.forms import ReviewForm
@@ -29,9 +30,6 @@ from templates_store.views import (
     REVIEW_VERSION,
     SUBMIT_VERSION,
     VIEW_COMMUNICATION,
-    AuthenticatedRequest,
-    requires,
-    requires_any,
 )
 
 Status = BlockVersion.Status
