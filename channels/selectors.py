@@ -45,30 +45,22 @@ def batch_progress(*, batch: Batch, now: dt.datetime | None = None) -> dict[str,
     }
 
 
-def batch_list() -> QuerySet[Batch]:
-    return Batch.objects.select_related("communication", "version", "created_by")
-
-
 def message_list(*, batch: Batch, status: str | None = None) -> QuerySet[Message]:
     qs = Message.objects.filter(batch=batch).select_related("customer")
     return qs.filter(status=status) if status else qs
 
 
-def batch_list_with_progress() -> QuerySet[Batch]:
-    """Batches, newest first, each annotated with ``accepted`` (messages created) and
-    ``done`` (messages in a final status)."""
+def batch_list_with_progress(*, viewer: User) -> QuerySet[Batch]:
+    """The batches ``viewer`` may see (``batches_of_client``), newest first, each annotated
+    with ``accepted`` (messages created) and ``done`` (messages in a final status)."""
     return (
-        batch_list()
+        batches_of_client(viewer=viewer)
         .annotate(
             accepted=Count("messages"),
             done=Count("messages", filter=Q(messages__status__in=Message.DONE_STATUSES)),
         )
         .order_by("-created_at", "-id")
     )
-
-
-def batch_get(*, pk: int) -> Batch:
-    return Batch.objects.select_related("communication", "version", "created_by").get(pk=pk)
 
 
 def print_file_list(*, batch: Batch) -> QuerySet[PrintFile]:
@@ -84,7 +76,8 @@ def communications_with_published_version() -> QuerySet[Communication]:
 
 # API CLIENTS ----------------------------------------------------------------------------
 # A client is a user (ccm.roles, VIEW_EVERY_CLIENT). These are what a client's requests may
-# reach; another client's object is simply not in them, so the API answers 404 for it.
+# reach, through the API and the pages alike; another client's object is simply not in
+# them, so the API and the pages answer 404 for it.
 
 
 def batches_of_client(*, viewer: User, for_cancel: bool = False) -> QuerySet[Batch]:

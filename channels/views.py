@@ -1,7 +1,8 @@
 """Pages for operators: batches with their live progress, messages, rejected rows and
 print files; cancelling a batch; uploading a recipient file with a preview before it is
 submitted. Logic lives in services and selectors; views check permissions, parse forms
-and pick templates."""
+and pick templates. A person reaches only their own client's batches, as through the API
+(``selectors.batches_of_client``); a page that shows recipients is in the access log."""
 
 import re
 import secrets
@@ -23,6 +24,7 @@ from ccm.views_access import AuthenticatedRequest, requires
 from channels import selectors, services
 from channels.models import Batch, Message
 from channels.services import uploads
+from channels.services.recipient_reads import recipient_read_record
 from templates_store.models import Communication
 from templates_store.selectors import version_published
 
@@ -37,9 +39,12 @@ MAX_PENDING_UPLOADS = 5
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
-def _batch_or_404(pk: int) -> Batch:
+def _batch_or_404(request: AuthenticatedRequest, pk: int, *, for_cancel: bool = False) -> Batch:
+    """The batch if the signed-in person's client may see it (``for_cancel``: cancel it),
+    as in the API (``selectors.batches_of_client``); another client's batch is not found."""
+    batches = selectors.batches_of_client(viewer=request.user, for_cancel=for_cancel)
     try:
-        return selectors.batch_get(pk=pk)
+        return batches.get(pk=pk)
     except Batch.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -55,7 +60,7 @@ def _page(request: HttpRequest, items: Any, param: str = "page") -> Any:
 @require_GET
 def batch_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    batches = selectors.batch_list_with_progress()
+    batches = selectors.batch_list_with_progress(viewer=request.user)
     if status in Batch.Status.values:
         batches = batches.filter(status=status)
     page = _page(request, batches)
@@ -87,15 +92,22 @@ def _progress_context(batch: Batch) -> dict[str, Any]:
 @requires(VIEW_BATCH)
 @require_GET
 def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    batch = _batch_or_404(pk)
+    batch = _batch_or_404(request, pk)
     context = _progress_context(batch)
     status = request.GET.get("status", "")
     if status not in Message.Status.values:
         status = ""
     if request.user.has_perm("channels.view_message"):
-        context["message_page"] = _page(
-            request, selectors.message_list(batch=batch, status=status or None)
+        message_page = _page(request, selectors.message_list(batch=batch, status=status or None))
+        # The page shows the recipients, so the read is in the access log as the API's is.
+        recipient_read_record(
+            reader=request.user,
+            api=f"GET {request.path}",
+            message_ids=[m.pk for m in message_page],
+            batch_id=batch.pk,
+            status=status or None,
         )
+        context["message_page"] = message_page
     context.update(
         status=status,
         rejected_page=_page(request, batch.rejected_rows, "rejected_page"),
@@ -109,7 +121,7 @@ def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def batch_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The progress panel alone, polled by the batch page every 2 s until the batch is
     finished; the last poll reloads the page so that messages and print files show."""
-    batch = _batch_or_404(pk)
+    batch = _batch_or_404(request, pk)
     response = render(request, "channels/_batch_progress.html", _progress_context(batch))
     if batch.is_finished and getattr(request, "htmx", False) and request.GET.get("polling"):
         response["HX-Refresh"] = "true"
@@ -119,7 +131,7 @@ def batch_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @requires(CANCEL_BATCH)
 @require_POST
 def batch_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    batch = _batch_or_404(pk)
+    batch = _batch_or_404(request, pk, for_cancel=True)
     try:
         cancelled = services.batch_cancel(batch=batch)
     except ValidationError as exc:

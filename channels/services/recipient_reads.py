@@ -1,5 +1,5 @@
-"""Every API read of recipients (addresses, phone numbers, names) is recorded in the
-compliance access log, whoever reads them and whatever their role."""
+"""Every read of recipients (addresses, phone numbers, names), through the API or a page,
+is recorded in the compliance access log, whoever reads them and whatever their role."""
 
 from collections.abc import Iterable
 
@@ -17,9 +17,10 @@ def recipient_read_record(
     batch_id: int | None = None,
     status: str | None = None,
 ) -> AccessLog:
-    """Record that ``reader`` was shown the recipients of these messages through ``api``
-    (``"GET /api/batches/12/messages"``): who and when are the log's actor and time, what
-    is its query (the endpoint, the batch, the status filter and the message ids)."""
+    """Record that ``reader`` was shown the recipients of these messages through ``api``,
+    the method and path of the endpoint or page (``"GET /api/batches/12/messages"``,
+    ``"GET /batches/12/"``): who and when are the log's actor and time, what is its query
+    (the endpoint or page, the batch, the status filter and the message ids)."""
     query: dict[str, object] = {"api": api}
     if batch_id is not None:
         query["batch"] = batch_id
