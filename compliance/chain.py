@@ -2,7 +2,9 @@
 
 Every archive entry and every access-log record is linked, as it is written, into a chain
 of its own: the row keeps the id of the row before it (``chain_previous``) and
-``chain_hash = HMAC(key, previous chain hash | previous id | the row's leaf hash)``. The
+``chain_hash = HMAC(key, previous chain hash | previous id | the row's leaf hash)``, and
+the previous chain hash (``chain_previous_hash``), so that a row's own link can be checked
+even when the row before it has been removed. The
 key (``CCM_ARCHIVE_SIGNING_KEY``, else derived from ``SECRET_KEY``) is in the settings,
 never in the database, so whoever can change rows in the database cannot make an edited,
 inserted or removed row chain again: ``archive_verify`` recomputes every link and names
@@ -161,6 +163,7 @@ def chain_link_rows(name: str, rows: Sequence[ArchiveEntry | AccessLog]) -> None
         row.pk = key
         setattr(row, _TIME_FIELDS[name], stamp)
         row.chain_previous = previous_id or None
+        row.chain_previous_hash = previous_hash
         row.chain_hash = link(
             kind=name,
             previous_id=previous_id,

@@ -52,6 +52,11 @@ class ArchiveEntry(models.Model):
     # The running chain (compliance.chain): the id of the entry before this one in it and
     # HMAC(key, that entry's chain hash, its id, this entry's leaf hash).
     chain_previous = models.BigIntegerField(null=True, blank=True, editable=False)
+    # That entry's chain hash, kept so this row's own link can be checked after the entry
+    # before it is removed. Empty on rows written before migration 0013.
+    chain_previous_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     # Empty (also for rows inserted by SQL without it): not in the chain, which verify names.
     chain_hash = models.CharField(
         max_length=64, blank=True, default="", db_default="", editable=False
@@ -228,6 +233,9 @@ class AccessLog(models.Model):
     at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     # The access log's own running chain, as ArchiveEntry's (compliance.chain).
     chain_previous = models.BigIntegerField(null=True, blank=True, editable=False)
+    chain_previous_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     # Empty (also for rows inserted by SQL without it): not in the chain, which verify names.
     chain_hash = models.CharField(
         max_length=64, blank=True, default="", db_default="", editable=False

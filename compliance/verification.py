@@ -143,18 +143,19 @@ def _check_seals(report: VerifyReport, signed: set[int]) -> None:
             report.problems.append(problem)
 
 
-# A row of a chain as the walk needs it: id, leaf hash, chain_previous, chain_hash.
-Link = tuple[int, str, int | None, str]
+# A row of a chain as the walk needs it: id, leaf hash, chain_previous, chain_hash and the
+# previous chain hash the row stores (None for a tombstone, which its signature covers).
+Link = tuple[int, str, int | None, str, str | None]
 
 
 def _entry_links() -> Iterator[Link]:
     """Entries and tombstones (a purged entry keeps its place in the chain), by id."""
     entries = (
-        (e.pk, sealing.entry_leaf_hash(e), e.chain_previous, e.chain_hash)
+        (e.pk, sealing.entry_leaf_hash(e), e.chain_previous, e.chain_hash, e.chain_previous_hash)
         for e in ArchiveEntry.objects.order_by("id").iterator(chunk_size=1000)
     )
     tombstones = (
-        (t.entry_id, t.leaf_hash, t.chain_previous, t.chain_hash)
+        (t.entry_id, t.leaf_hash, t.chain_previous, t.chain_hash, None)
         for t in Tombstone.objects.order_by("entry_id").iterator(chunk_size=2000)
     )
     return heapq.merge(entries, tombstones, key=lambda link: link[0])
@@ -163,14 +164,22 @@ def _entry_links() -> Iterator[Link]:
 def _access_links(report: VerifyReport) -> Iterator[Link]:
     for log in AccessLog.objects.order_by("id").iterator(chunk_size=2000):
         report.access_logs += 1
-        yield log.pk, chain.access_leaf_hash(log), log.chain_previous, log.chain_hash
+        yield (
+            log.pk,
+            chain.access_leaf_hash(log),
+            log.chain_previous,
+            log.chain_hash,
+            log.chain_previous_hash,
+        )
 
 
 def _check_chain(report: VerifyReport, *, label: str, name: str, rows: Iterator[Link]) -> None:
     """Walk one running chain in id order; name the row where it breaks and go on from the
-    next row, so one change gives one problem."""
+    next row, so one change gives one problem. Each row's own link is checked too, also
+    after a removed row (with the previous chain hash the row stores), so that a removal
+    never hides an edit of the row after it."""
     previous_id, previous_hash = 0, chain.GENESIS
-    for row_id, leaf, chain_previous, chain_hash in rows:
+    for row_id, leaf, chain_previous, chain_hash, stored_previous_hash in rows:
         if not chain_hash:
             report.problems.append(
                 f"{label} {row_id}: not in the chain (written around the archive's services)"
@@ -185,15 +194,30 @@ def _check_chain(report: VerifyReport, *, label: str, name: str, rows: Iterator[
             report.problems.append(
                 f"{label} {row_id}: does not follow {label} {previous_id} in the chain"
             )
+        link_previous_hash = previous_hash if given == previous_id else stored_previous_hash
+        if link_previous_hash is None:
+            pass  # a tombstone: its signature (checked in _check_purges) covers its link
+        elif not link_previous_hash:
+            report.problems.append(
+                f"{label} {row_id}: cannot be checked (the row before it is gone and it "
+                "keeps no previous chain hash)"
+            )
         elif chain_hash != chain.link(
-            kind=name, previous_id=previous_id, previous_hash=previous_hash, leaf=leaf
+            kind=name, previous_id=given, previous_hash=link_previous_hash, leaf=leaf
         ):
             report.problems.append(
                 f"{label} {row_id}: altered since it was recorded (chain hash does not match)"
             )
         previous_id, previous_hash = row_id, chain_hash
     head = ChainHead.objects.filter(name=name).first()
-    if head is None or head.last_id == previous_id == 0:
+    if head is None:
+        if previous_id:
+            report.problems.append(
+                f"{label} {previous_id}: the chain's head is missing (it should name this "
+                "row as the newest)"
+            )
+        return
+    if head.last_id == previous_id == 0:
         return
     if head.last_id > previous_id:
         report.problems.append(f"{label} {head.last_id}: removed (the newest in the chain)")

@@ -19,7 +19,7 @@ from tests.factories.ccm import UserFactory
 from tests.factories.templates_store import published_version
 
 BEFORE = [("compliance", "0008_recipient_time_index")]
-AFTER = [("compliance", "0012_chain_hash_db_default")]
+AFTER = [("compliance", "0013_archive_truncate_refused")]
 
 
 def _migrate(targets):

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
 
 from compliance import chain
 from compliance.models import AccessLog, ArchiveEntry, Seal, Tombstone
@@ -370,3 +371,122 @@ class SigningKeyTests:
         assert any(p.startswith("entry ") for p in problems)
         assert any(p.startswith("access log ") for p in problems)
         assert any(p.startswith("seal head ") for p in problems)
+
+
+class EditNextToRemovedRowTests:
+    """A row edited right after a removed one is named too: each row's own link is checked
+    with the previous chain hash it stores, not only with the row walked before it."""
+
+    def test_an_access_log_row_edited_after_a_deleted_row_is_named(self):
+        logs = _logs(3)
+        as_superuser()
+        _sql("DELETE FROM compliance_accesslog WHERE id = %s", [logs[1].pk])
+        _sql(
+            'UPDATE compliance_accesslog SET actor_id = %s, query = \'{"api": "forged"}\' '
+            "WHERE id = %s",
+            [UserFactory().pk, logs[2].pk],
+        )
+        assert _problems() == [
+            f"access log {logs[1].pk}: removed (access log {logs[2].pk} follows it in the chain)",
+            f"access log {logs[2].pk}: altered since it was recorded (chain hash does not match)",
+        ]
+
+    def test_an_unsealed_entry_edited_after_a_deleted_entry_is_named(self):
+        entries = _entries(3)
+        as_superuser()
+        _sql("DELETE FROM compliance_archiveentry WHERE id = %s", [entries[1].pk])
+        _sql(
+            "UPDATE compliance_archiveentry SET data = '{\"i\": 99}' WHERE id = %s",
+            [entries[2].pk],
+        )
+        assert _problems() == [
+            f"entry {entries[1].pk}: removed (entry {entries[2].pk} follows it in the chain)",
+            f"entry {entries[2].pk}: altered since it was recorded (chain hash does not match)",
+        ]
+
+    def test_a_row_relinked_to_an_earlier_row_and_edited_is_named_for_both(self):
+        logs = _logs(3)
+        as_superuser()
+        _sql(
+            "UPDATE compliance_accesslog SET chain_previous = %s, query = '{}' WHERE id = %s",
+            [logs[0].pk, logs[2].pk],
+        )
+        assert _problems() == [
+            f"access log {logs[2].pk}: does not follow access log {logs[1].pk} in the chain",
+            f"access log {logs[2].pk}: altered since it was recorded (chain hash does not match)",
+        ]
+
+    def test_a_deleted_chain_head_is_named(self):
+        logs = _logs(2)
+        as_superuser()
+        _sql("DELETE FROM compliance_chainhead WHERE name = 'access'")
+        assert _problems() == [
+            f"access log {logs[1].pk}: the chain's head is missing (it should name this row "
+            "as the newest)"
+        ]
+
+
+# Every table the write-once triggers protect, as TRUNCATE names it.
+WRITE_ONCE_TABLES = [
+    "compliance_archiveentry CASCADE",
+    "compliance_seal",
+    "compliance_tombstone",
+    "compliance_purgerun CASCADE",
+    "compliance_accesslog",
+]
+
+
+class TruncateTests:
+    @pytest.mark.parametrize("table", WRITE_ONCE_TABLES)
+    def test_the_tables_owner_without_superuser_cannot_truncate(self, as_app_role, table):
+        settings_years = {"regulatory": 7, "transactional": 6, "marketing": 2}
+        (entry,) = _entries(1)
+        _logs(1)
+        archive_seal(settle_seconds=0)
+        with override_settings(CCM_RETENTION_YEARS=settings_years):
+            archive_purge(now=add_years(entry.created_at, 8))
+        _entries(1)
+        # TRUNCATE and ALTER TABLE may not leave deferred foreign-key checks pending.
+        _sql("SET CONSTRAINTS ALL IMMEDIATE")
+        # The application's role as the finding had it: the owner of the archive's tables.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename LIKE 'compliance\\_%%'"
+            )
+            tables = [name for (name,) in cursor.fetchall()]
+        for name in tables:
+            _sql(f"ALTER TABLE {name} OWNER TO {ROLE}")
+        with pytest.raises(DatabaseError, match="write-once: TRUNCATE"), as_app_role():
+            _sql(f"TRUNCATE {table}")
+        assert archive_verify().ok
+
+    def test_a_granted_truncate_privilege_is_refused_by_the_trigger(self, as_app_role):
+        _logs(2)
+        _sql(f"GRANT TRUNCATE ON compliance_accesslog TO {ROLE}")
+        _sql("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(DatabaseError, match="write-once: TRUNCATE"), as_app_role():
+            _sql("TRUNCATE compliance_accesslog")
+        assert archive_verify().ok
+
+    def test_the_migration_leaves_no_truncate_privilege_to_other_roles(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT grantee, table_name FROM information_schema.role_table_grants "
+                "WHERE privilege_type = 'TRUNCATE' AND table_name = ANY(%s) "
+                "AND grantee <> (SELECT tableowner FROM pg_tables "
+                "WHERE tablename = table_name AND schemaname = current_schema())",
+                [[t.split()[0] for t in WRITE_ONCE_TABLES]],
+            )
+            assert cursor.fetchall() == []
+
+    def test_a_truncate_by_a_superuser_is_named(self):
+        entries = _entries(2)
+        logs = _logs(2)
+        archive_seal(settle_seconds=0)
+        _sql("SET CONSTRAINTS ALL IMMEDIATE")
+        _sql("TRUNCATE compliance_accesslog, compliance_seal, compliance_archiveentry CASCADE")
+        problems = _problems()
+        assert f"entry {entries[1].pk}: removed (the newest in the chain)" in problems
+        assert f"access log {logs[1].pk}: removed (the newest in the chain)" in problems
+        assert any(p.startswith("seal 1: missing from the database") for p in problems)
