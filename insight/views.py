@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccm.spreadsheets import csv_bytes
 from ccm.views_access import AuthenticatedRequest, requires
 from channels.models import Batch, Message
+from channels.selectors import batches_of_client
 from insight import charts, selectors, services
 from insight.forms import CommentForm, GoalForm, ScopeForm, SurveyForm
 from insight.models import Goal, Survey
@@ -102,7 +103,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     communications = Communication.objects.filter(
         versions__in=scope.messages().values("version_id")
     ).distinct()
-    recent_batches = Batch.objects.select_related("communication").order_by("-created_at")[:10]
+    # Figures are aggregates over every client; the list of batches is the viewer's own.
+    recent_batches = batches_of_client(viewer=request.user).order_by("-created_at")[:10]
     return render(
         request,
         "insight/dashboard.html",

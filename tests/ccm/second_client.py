@@ -1,5 +1,5 @@
-"""The object endpoints of the API and what a second client of the same role gets for the
-first client's objects (used by the role matrices in this folder).
+"""The object endpoints of the API and the pages, and what a second client of the same role
+gets for the first client's objects (used by the role matrices in this folder).
 
 A client is a user (``ccm.roles``): every endpoint below answers the owner, and answers
 another client of the same role 404 (detail, writes) or leaves the object out (lists),
@@ -138,3 +138,81 @@ def assert_answer(
     else:
         expected = 200 if sees else 404
         assert response.status_code == expected, (who, response.status_code, response.content)
+
+
+# THE PAGES ------------------------------------------------------------------------------
+# The same rule for the pages a person signs in to: a LIST page shows the first client's
+# batch when ``marker`` (formatted with its objects) is in the HTML; a DETAIL page answers
+# 200 or 404; a WRITE page redirects (302) or answers 404.
+
+
+@dataclass(frozen=True)
+class ObjectPage:
+    name: str  # the URL name, with its namespace
+    method: str
+    path: str  # formatted with the first client's objects
+    permission: str
+    kind: str
+    marker: str = ""  # LIST: what shows the first client's batch in the page
+    spans: str = ""
+
+
+OBJECT_PAGES = [
+    ObjectPage(
+        "channels:batch_list", "GET", "/batches/", "channels.view_batch", LIST,
+        "/batches/{batch}/", VIEW_EVERY_CLIENT,
+    ),
+    ObjectPage(
+        "channels:batch_detail", "GET", "/batches/{batch}/", "channels.view_batch", DETAIL,
+        spans=VIEW_EVERY_CLIENT,
+    ),
+    ObjectPage(
+        "channels:batch_progress", "GET", "/batches/{batch}/progress/", "channels.view_batch",
+        DETAIL, spans=VIEW_EVERY_CLIENT,
+    ),
+    ObjectPage(
+        "channels:batch_cancel", "POST", "/batches/{batch}/cancel/", "channels.cancel_batch",
+        WRITE, spans=CANCEL_EVERY_CLIENT,
+    ),
+    ObjectPage(
+        "insight:dashboard", "GET", "/insight/", "insight.view_insight", LIST,
+        "/insight/batches/{batch}/", VIEW_EVERY_CLIENT,
+    ),
+]  # fmt: skip
+
+# Pages of channels/urls.py that reach no existing batch or message: the upload steps
+# answer only a file this session uploaded, and what they make belongs to the uploader.
+SESSION_ONLY_PAGES = {
+    "channels:batch_upload",
+    "channels:batch_upload_preview",
+    "channels:batch_upload_confirm",
+    "channels:batch_upload_discard",
+}
+# Pages naming a batch that show aggregate figures only (counts and rates, no recipient,
+# no message): every client's batch may be named there.
+AGGREGATE_PAGES = {"insight:batch"}
+
+OBJECT_PAGE_PARAMS = [pytest.param(p, id=f"{p.method} {p.path}") for p in OBJECT_PAGES]
+
+
+def page_role_reaches(role: str, page: ObjectPage) -> bool:
+    return page.permission in ROLE_PERMISSIONS[role]
+
+
+def page_role_spans_clients(role: str, page: ObjectPage) -> bool:
+    return bool(page.spans) and page.spans in ROLE_PERMISSIONS[role]
+
+
+def assert_page(
+    page: ObjectPage, objects: dict[str, int], response: Any, *, sees: bool, who: Any
+) -> None:
+    """The page shows (or acts on) the first client's batch when ``sees``, and answers as
+    if it did not exist otherwise."""
+    if page.kind == LIST:
+        assert response.status_code == 200, (who, response.status_code)
+        shown = page.marker.format(**objects) in response.content.decode()
+        assert shown is sees, (who, page.marker.format(**objects))
+    else:
+        found = 302 if page.kind == WRITE else 200
+        expected = found if sees else 404
+        assert response.status_code == expected, (who, response.status_code)

@@ -12,11 +12,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from ccm.context_processors import NAVIGATION
 from ccm.roles import ROLE_PERMISSIONS
 from tests.ccm.second_client import (
+    AGGREGATE_PAGES,
     CREATE_ONLY,
     OBJECT_ENDPOINT_PARAMS,
     OBJECT_ENDPOINTS,
+    OBJECT_PAGE_PARAMS,
+    OBJECT_PAGES,
+    SESSION_ONLY_PAGES,
     assert_answer,
+    assert_page,
     first_clients_objects,
+    page_role_reaches,
+    page_role_spans_clients,
     role_reaches,
     role_spans_clients,
 )
@@ -134,3 +141,32 @@ def test_a_second_person_of_the_same_role_reaches_only_what_the_role_spans(clien
             continue
         sees = who == first or role_spans_clients(role, endpoint)
         assert_answer(endpoint, objects, response, sees=sees, who=(role, who.username, path))
+
+
+def test_every_batch_page_has_a_second_client_case():
+    """Every page of channels/urls.py, and every other page whose route names a batch."""
+    pages = {name for name, route in _walk(get_resolver().url_patterns) if name}
+    batch_pages = {n for n in pages if n.startswith("channels:")}
+    batch_pages |= {
+        name
+        for name, route in _walk(get_resolver().url_patterns)
+        if name and "batch" in route and not route.startswith(("api/", "admin/"))
+    }
+    covered = {p.name for p in OBJECT_PAGES} | SESSION_ONLY_PAGES | AGGREGATE_PAGES
+    assert batch_pages <= covered, f"no second-client case for {sorted(batch_pages - covered)}"
+
+
+@pytest.mark.parametrize("page", OBJECT_PAGE_PARAMS)
+@pytest.mark.parametrize("role", sorted(ROLE_PERMISSIONS))
+def test_a_second_person_of_the_same_role_reaches_only_the_pages_the_role_spans(client, role, page):
+    first, second = UserFactory(roles=[role]), UserFactory(roles=[role])
+    objects = first_clients_objects(first)
+    path = page.path.format(**objects)
+    for who in (second, first):
+        client.force_login(who)
+        response = client.generic(page.method, path)
+        if not page_role_reaches(role, page):
+            assert response.status_code == 403, (role, path, response.status_code)
+            continue
+        sees = who == first or page_role_spans_clients(role, page)
+        assert_page(page, objects, response, sees=sees, who=(role, who.username, path))
