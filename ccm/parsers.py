@@ -2,9 +2,11 @@
 nested deeper than ``CCM_MAX_JSON_DEPTH`` or holding NUL characters is a 400
 (``ccm.input_checks``).
 
-Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` guards ``request.body`` and forms, but DRF's
-parsers read the stream directly; these read at most the limit. Big batches go as CSV
-or JSON Lines, which are spooled to disk (``ccm.request_bodies``) up to
+A JSON body has one limit, ``CCM_API_MAX_JSON_BYTES``, with or without an
+``Idempotency-Key``: DRF hands JSON parsers ``request.body``, which on API paths is read
+within that limit (``ccm.request_bodies.RequestBodyMiddleware``), not within Django's
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` (the limit of forms). Big batches go as CSV or JSON
+Lines, which are spooled to disk (``ccm.request_bodies``) up to
 ``CCM_API_MAX_STREAMED_BYTES``.
 """
 
@@ -37,6 +39,22 @@ def body_limit_exceeded(*, limit: int, hint: str = "") -> RequestTooLarge:
     return RequestTooLarge(f"{message} {hint}".strip())
 
 
+def json_body_too_large() -> RequestTooLarge:
+    return body_limit_exceeded(
+        limit=settings.CCM_API_MAX_JSON_BYTES,
+        hint=_("Send large batches as CSV or JSON Lines."),
+    )
+
+
+def read_json_limited(stream: IO[bytes]) -> bytes:
+    """A JSON body, refused (413, naming ``CCM_API_MAX_JSON_BYTES``) when over the limit."""
+    limit = settings.CCM_API_MAX_JSON_BYTES
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise json_body_too_large()
+    return data
+
+
 def read_limited(stream: IO[bytes], *, limit: int) -> bytes:
     """Read the whole stream, refusing (413) as soon as it is over ``limit`` bytes."""
     data = stream.read(limit + 1)
@@ -63,10 +81,8 @@ class LimitedJSONParser(JSONParser):
                 length = None
         limit = settings.CCM_API_MAX_JSON_BYTES
         if length is not None and length > limit:
-            raise body_limit_exceeded(
-                limit=limit, hint=_("Send large batches as CSV or JSON Lines.")
-            )
-        data = read_limited(stream, limit=limit) if stream else b""
+            raise json_body_too_large()
+        data = read_json_limited(stream) if stream else b""
         if json_depth(data) > json_max_depth():
             raise ParseError(json_too_deep_message())
         parsed = super().parse(io.BytesIO(data), media_type, parser_context)

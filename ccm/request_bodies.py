@@ -4,9 +4,13 @@ read within ``CCM_API_MAX_JSON_BYTES``; a body without a length is refused.
 
 ``RequestBodyMiddleware`` answers, before any view runs, 411 to a request that sends its
 body with ``Transfer-Encoding`` (chunked) instead of a ``Content-Length`` (Django's WSGI
-request would read such a body as empty), and on API paths turns Django's
-``RequestDataTooBig`` (a form over ``DATA_UPLOAD_MAX_MEMORY_SIZE``) into a 413 with a
-JSON ``detail`` instead of the HTML 400 page.
+request would read such a body as empty). On API paths it makes ``request.body`` of a
+body that is neither a form nor a streamed batch read within ``CCM_API_MAX_JSON_BYTES``
+instead of Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (DRF hands JSON parsers
+``request.body``, so the form limit would otherwise cut JSON at 2.5 MB when no
+``Idempotency-Key`` is sent), and turns Django's ``RequestDataTooBig`` (a form over
+``DATA_UPLOAD_MAX_MEMORY_SIZE``) into a 413 with a JSON ``detail`` instead of the HTML
+400 page.
 """
 
 import hashlib
@@ -20,7 +24,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from ccm.parsers import body_limit_exceeded, read_limited
+from ccm.parsers import RequestTooLarge, body_limit_exceeded, json_body_too_large, read_json_limited
 
 _CHUNK = 1024 * 1024
 # In memory up to this size, then on disk.
@@ -86,10 +90,39 @@ def body_bytes(request: Any) -> bytes:
     django_request = getattr(request, "_request", request)
     if hasattr(django_request, "_body"):
         return bytes(django_request._body)
-    data = read_limited(django_request, limit=settings.CCM_API_MAX_JSON_BYTES)
+    try:
+        declared = int(django_request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.CCM_API_MAX_JSON_BYTES:
+        raise json_body_too_large()
+    data = read_json_limited(django_request)
     django_request._body = data
     django_request._stream = io.BytesIO(data)
     return data
+
+
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+class _JsonLimitedBody:
+    """Mixed into an API request's class: ``body`` is read by ``body_bytes``."""
+
+    @property
+    def body(self) -> bytes:
+        return body_bytes(self)
+
+
+_json_limited_classes: dict[type, type] = {}
+
+
+def _read_body_within_json_limit(request: HttpRequest) -> None:
+    cls = type(request)
+    limited = _json_limited_classes.get(cls)
+    if limited is None:
+        limited = type(cls.__name__, (_JsonLimitedBody, cls), {})
+        _json_limited_classes[cls] = limited
+    request.__class__ = limited
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -112,11 +145,28 @@ class RequestBodyMiddleware:
             if _is_api(request):
                 return JsonResponse({"detail": message}, status=411)
             return HttpResponse(message, status=411, content_type="text/plain; charset=utf-8")
+        if _is_api(request):
+            content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+            if content_type not in _FORM_TYPES and content_type not in STREAMED_TYPES:
+                _read_body_within_json_limit(request)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, RequestDataTooBig) and _is_api(request):
+        if not _is_api(request):
+            return None
+        if isinstance(exception, RequestDataTooBig):
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-            detail = str(body_limit_exceeded(limit=limit, hint=_("Send the rows as JSON or CSV.")))
+            hint = _(
+                "Form and multipart bodies have this limit; send the rows in the request body "
+                "instead, as JSON (up to %(json)s bytes) or as CSV or JSON Lines (up to "
+                "%(streamed)s bytes)."
+            ) % {
+                "json": settings.CCM_API_MAX_JSON_BYTES,
+                "streamed": settings.CCM_API_MAX_STREAMED_BYTES,
+            }
+            detail = str(body_limit_exceeded(limit=limit, hint=hint))
             return JsonResponse({"detail": detail}, status=413)
+        if isinstance(exception, RequestTooLarge):
+            # ``request.body`` read outside DRF (which answers its own exceptions).
+            return JsonResponse({"detail": str(exception.detail)}, status=413)
         return None

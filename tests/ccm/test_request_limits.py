@@ -131,3 +131,54 @@ class NulCharacterTests:
         assert response.status_code == 400
         assert "line 2" in response.json()["body"][0] and "NUL" in response.json()["body"][0]
         assert Batch.objects.count() == 0
+
+
+def _padded_batch(size: int) -> bytes:
+    """A JSON batch of one recipient, padded with whitespace to ``size`` bytes."""
+    import json
+
+    version = published_version()
+    body = json.dumps(
+        {
+            "communication": version.communication.key,
+            "recipients": [{"email": "a@example.com", "data": SAMPLE}],
+        }
+    ).encode()
+    return body[:-1] + b" " * (size - len(body)) + b"}"
+
+
+class JsonBodyOverTheFormLimitTests:
+    """JSON bodies have one limit, CCM_API_MAX_JSON_BYTES, not Django's form limit."""
+
+    def test_a_3_mb_json_batch_without_a_key_is_accepted(self, api):
+        body = _padded_batch(3 * 1024 * 1024)
+        response = api.generic("POST", "/api/batches", body, content_type="application/json")
+        assert response.status_code == 202, response.content[:300]
+        assert Batch.objects.count() == 1
+
+    def test_a_3_mb_json_batch_with_a_key_is_accepted(self, api):
+        body = _padded_batch(3 * 1024 * 1024)
+        response = api.generic(
+            "POST",
+            "/api/batches",
+            body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="big-1",
+        )
+        assert response.status_code == 202, response.content[:300]
+        assert Batch.objects.count() == 1
+
+    @pytest.mark.parametrize("key", [None, "big-2"])
+    def test_a_json_batch_over_the_limit_names_the_json_limit(self, api, settings, key):
+        settings.CCM_API_MAX_JSON_BYTES = 3 * 1024 * 1024
+        body = _padded_batch(3 * 1024 * 1024 + 1)
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        response = api.generic(
+            "POST", "/api/batches", body, content_type="application/json", **headers
+        )
+        assert response.status_code == 413
+        detail = response.json()["detail"]
+        assert "larger than 3145728 bytes" in detail
+        assert "CSV or JSON Lines" in detail
+        assert "as JSON or CSV" not in detail
+        assert Batch.objects.count() == 0
