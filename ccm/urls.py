@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from ccm import api, health, metrics, views
 from channels.webhooks import sms as sms_webhooks
+from channels.webhooks.anymail import provider_webhook_urls
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", api.ApiRootView.as_view(), name="api-root"),
@@ -40,6 +41,6 @@ urlpatterns = [
     path("e/", include("channels.email_urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", provider_webhook_urls()),
     path("webhooks/sms/dlr/<str:token>/", sms_webhooks.sms_delivery_report, name="sms-dlr"),
 ]

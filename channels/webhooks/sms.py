@@ -1,8 +1,9 @@
 """SMS delivery reports (DLR) from gateways.
 
 ``GET or POST /webhooks/sms/dlr/<token>/?reference=...&status=...`` with the token of
-``CCM_SMS_DLR_TOKEN``; ``reference`` is the reference the platform gave the gateway, or
-``ref`` the same in unpadded URL-safe base64 (what the Kannel backend puts in its
+``CCM_SMS_DLR_TOKEN`` (compared in constant time; a wrong token, or none configured, gets
+a 404 and changes nothing); ``reference`` is the reference the platform gave the gateway,
+or ``ref`` the same in unpadded URL-safe base64 (what the Kannel backend puts in its
 dlr-url, where ``%`` is Kannel's), ``status`` is delivered/failed (or Kannel's numeric DLR
 type: 1 delivered, 2 failed, 16 rejected by the SMSC; 4 buffered and 8 accepted by the
 SMSC are acknowledged and not recorded). ``smsc_reply`` or ``error`` is kept as the reason.
@@ -34,7 +35,8 @@ INTERMEDIATE = frozenset({"4", "8", "buffered", "accepted"})
 @csrf_exempt
 def sms_delivery_report(request: HttpRequest, token: str) -> HttpResponse:
     expected = settings.CCM_SMS_DLR_TOKEN
-    if not expected or not hmac.compare_digest(token, expected):
+    # Compared in constant time, as bytes: a token that is not ASCII is a wrong token too.
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         return HttpResponseNotFound()
     params = request.POST if request.method == "POST" else request.GET
     reference, status = params.get("reference", ""), params.get("status", "").lower()

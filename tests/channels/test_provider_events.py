@@ -95,7 +95,7 @@ class AnymailTrackingTests:
             content_type="application/json",
             HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"x:y").decode(),
         )
-        assert forged.status_code == 400
+        assert forged.status_code == 401
         assert not Suppression.objects.exists()
         _postmark(
             client,

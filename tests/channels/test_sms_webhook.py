@@ -75,3 +75,23 @@ class KannelDeliveryReportTests:
     def test_a_ref_that_is_not_base64_is_a_bad_request(self, client):
         response = client.get(f"/webhooks/sms/dlr/{TOKEN}/", {"ref": "%%%", "status": "1"})
         assert response.status_code == 400
+
+
+class DeliveryReportTokenTests:
+    def test_a_wrong_token_of_any_spelling_is_a_404_and_records_nothing(self, client, settings):
+        settings.CCM_SMS_DLR_TOKEN = TOKEN
+        message = _message()
+        for token in ["wrong", "t0ke", "t0ken0", "t%C3%B6ken", "%E3%81%82"]:
+            response = client.get(
+                f"/webhooks/sms/dlr/{token}/", {"reference": REFERENCE, "status": "2"}
+            )
+            assert response.status_code == 404, token
+        message.refresh_from_db()
+        assert message.status == Message.Status.SENT
+        assert not DeliveryEvent.objects.filter(message=message).exists()
+
+    def test_without_a_configured_token_reports_are_off(self, client, settings):
+        settings.CCM_SMS_DLR_TOKEN = ""
+        _message()
+        response = client.get("/webhooks/sms/dlr/x/", {"reference": REFERENCE, "status": "1"})
+        assert response.status_code == 404
