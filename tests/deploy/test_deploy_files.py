@@ -180,3 +180,111 @@ class NginxTests:
             args for args in _nginx_directives("include") if args[0].endswith("ccm-proxy.conf")
         ]
         assert passes and len(includes) == len(passes)
+
+
+def _nginx_size(value: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(value[:-1]) * units[value[-1].lower()] if value[-1].isalpha() else int(value)
+
+
+class NginxRequestBodyTests:
+    """gunicorn answers 411 to a chunked body without reading it, and nginx, still
+    writing the body, turns the broken pipe into a bare 502: nginx reads the whole body
+    first and sends it on with a Content-Length."""
+
+    def test_nginx_buffers_request_bodies(self):
+        assert _nginx_directives("proxy_request_buffering") == [["on"]]
+
+    def test_upstream_requests_are_http_1_1_for_keepalive(self):
+        # With the body buffered, nginx sends Content-Length upstream even over 1.1.
+        assert _nginx_directives("proxy_http_version") == [["1.1"]]
+
+    def test_the_body_limit_is_the_largest_limit_of_the_app(self):
+        (limit,) = _nginx_directives("client_max_body_size")
+        assert _nginx_size(limit[0]) == max(
+            settings.CCM_API_MAX_STREAMED_BYTES, settings.CCM_UPLOAD_MAX_BYTES
+        )
+
+
+class NginxChunkedBodyIntegrationTests:
+    """The shipped body directives and proxy snippet in a real nginx on 127.0.0.1, in
+    front of an upstream that records how the body arrived."""
+
+    def test_a_large_chunked_body_reaches_the_upstream_with_a_content_length(self, tmp_path):
+        import http.client
+        import http.server
+        import socket
+        import threading
+        import time
+
+        nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+        if nginx is None:
+            pytest.skip("nginx is not installed here (apt-get install -y nginx)")
+        seen: dict[str, str] = {}
+
+        class Upstream(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = self.headers.get("Content-Length")
+                seen["content-length"] = length or ""
+                seen["transfer-encoding"] = self.headers.get("Transfer-Encoding") or ""
+                self.rfile.read(int(length or 0))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+        threading.Thread(target=upstream.serve_forever, daemon=True).start()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        body_directives = "".join(
+            f"    {name} {' '.join(args)};\n"
+            for name in (
+                "client_max_body_size",
+                "proxy_request_buffering",
+                "client_body_buffer_size",
+            )
+            for args in _nginx_directives(name)
+        )
+        (tmp_path / "nginx.conf").write_text(
+            # One process, as the user running the tests (workers would run as nobody).
+            f"daemon off;\nmaster_process off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+            "events {}\nhttp {\n"
+            f"  access_log off;\n  client_body_temp_path {tmp_path}/body;\n"
+            f"  proxy_temp_path {tmp_path}/proxy;\n"
+            f"  upstream ccm_web {{ server 127.0.0.1:{upstream.server_port}; keepalive 4; }}\n"
+            f"  server {{\n    listen 127.0.0.1:{port};\n{body_directives}"
+            "    location / {\n      proxy_pass http://ccm_web;\n"
+            f"      include {DEPLOY / 'nginx' / 'ccm-proxy.conf'};\n    }}\n  }}\n}}\n"
+        )
+        process = subprocess.Popen(
+            [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            for _ in range(50):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            chunk = b"x" * (1024 * 1024)
+            connection.request(
+                "POST",
+                "/api/batches",
+                body=iter([chunk] * 5),
+                headers={"Content-Type": "text/csv", "Transfer-Encoding": "chunked"},
+                encode_chunked=True,
+            )
+            response = connection.getresponse()
+            assert response.status == 202, (tmp_path / "error.log").read_text()
+            assert seen == {"content-length": str(5 * len(chunk)), "transfer-encoding": ""}
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            upstream.shutdown()
