@@ -23,6 +23,9 @@ the ``str.format`` / ``format_map`` escapes. On top of it:
   thread's CPU time is checked in these hooks against a deadline. A template over the
   budget stops with ``RenderBudgetExceeded`` (a ``SecurityError``) naming the limit;
   the renderer reports it as a ``RenderBudgetError``.
+- **A CPU budget per operation** (``operation_budget``): a preview, lint, submission or
+  test send renders every channel and language within one ``CCM_RENDER_MAX_CPU_SECONDS``
+  in all (each render gets at most what is left); the web opens one per request.
 
 Why hooks in the process rather than a subprocess with ``RLIMIT_CPU``/``RLIMIT_AS``:
 a render is called hundreds of times per chunk and on every keystroke of the preview;
@@ -45,7 +48,7 @@ from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, M
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jinja2
 from django.conf import settings
@@ -98,11 +101,21 @@ def render_limits() -> RenderLimits:
 
 
 @dataclass
+class _Operation:
+    """The CPU time left to all the renders of one operation (``operation_budget``)."""
+
+    max_cpu_seconds: float
+    spent: float = 0.0
+
+
+@dataclass
 class _Budget:
     limits: RenderLimits
     deadline: float
     iterations: int = 0
     hooks: int = 0
+    # The deadline is the operation's (what is left of it), not the render's own.
+    operation: _Operation | None = None
 
     def tick(self) -> None:
         self.hooks += 1
@@ -111,6 +124,11 @@ class _Budget:
 
     def check_time(self) -> None:
         if time.thread_time() > self.deadline:
+            if self.operation is not None:
+                raise RenderBudgetExceeded(
+                    f"the templates rendered together (every channel and language) used "
+                    f"more than {self.operation.max_cpu_seconds:g} seconds of CPU"
+                )
             raise RenderBudgetExceeded(
                 f"the template used more than {self.limits.max_cpu_seconds:g} seconds of CPU"
             )
@@ -126,6 +144,9 @@ class _Budget:
 
 _budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
     "ccm_render_budget", default=None
+)
+_operation: contextvars.ContextVar[_Operation | None] = contextvars.ContextVar(
+    "ccm_render_operation", default=None
 )
 
 
@@ -150,11 +171,53 @@ def render_budget() -> Iterator[RenderLimits]:
         yield budget.limits
         return
     limits = render_limits()
-    token = _budget.set(_Budget(limits, time.thread_time() + limits.max_cpu_seconds))
+    start = time.thread_time()
+    seconds = limits.max_cpu_seconds
+    operation = _operation.get()
+    shared = None
+    if operation is not None and operation.max_cpu_seconds - operation.spent < seconds:
+        seconds = operation.max_cpu_seconds - operation.spent
+        shared = operation
+    token = _budget.set(_Budget(limits, start + seconds, operation=shared))
     try:
         yield limits
     finally:
         _budget.reset(token)
+        if operation is not None:
+            # Measured in this thread, so renders in other threads add up correctly.
+            operation.spent += time.thread_time() - start
+
+
+@contextlib.contextmanager
+def operation_budget() -> Iterator[None]:
+    """One CPU budget (``CCM_RENDER_MAX_CPU_SECONDS``) for every render inside: a preview,
+    lint, submission or test send, over all the channels and languages it renders (the
+    web opens one per request, ``channels.middleware.RenderBudgetMiddleware``). Each
+    render keeps its own limits (loops, sizes, its own CPU time) and gets at most what
+    the operation has left. Nested uses share the outer budget. The pipeline opens none:
+    each message has the budget of one render."""
+    if _operation.get() is not None:
+        yield
+        return
+    token = _operation.set(_Operation(render_limits().max_cpu_seconds))
+    try:
+        yield
+    finally:
+        _operation.reset(token)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def with_operation_budget(function: _F) -> _F:
+    """``function`` runs within one ``operation_budget`` (the caller's, when it has one)."""
+
+    @wraps(function)
+    def budgeted(*args: Any, **kwargs: Any) -> Any:
+        with operation_budget():
+            return function(*args, **kwargs)
+
+    return cast(_F, budgeted)
 
 
 # SIZES ---------------------------------------------------------------------------------
@@ -747,6 +810,8 @@ def render_within_budget(template: jinja2.Template, context: Mapping[str, Any]) 
     with render_budget() as limits:
         parts: list[str] = []
         output = 0
+        if (budget := _budget.get()) is not None:
+            budget.check_time()  # nothing left of the operation's time: refused at once
         try:
             for chunk in template.generate(context):
                 output += len(chunk)
@@ -763,7 +828,9 @@ __all__ = [
     "BudgetedSandbox",
     "RenderBudgetExceeded",
     "RenderLimits",
+    "operation_budget",
     "render_budget",
     "render_limits",
     "render_within_budget",
+    "with_operation_budget",
 ]

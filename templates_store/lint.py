@@ -25,6 +25,7 @@ from channels.rendering import (
     render,
     render_pdf,
 )
+from channels.sandbox import with_operation_budget
 from templates_store.models import TemplateVariant, TemplateVersion
 from templates_store.previews import SAMPLE_RECIPIENT
 from templates_store.shared_lint import variant_block_issues
@@ -202,8 +203,10 @@ def _available_blocks(version: TemplateVersion) -> set[str]:
     return {v.block.key for v in block_versions_published(brand=brand)}
 
 
+@with_operation_budget
 def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
-    """Every issue of the version, errors first. Reads only."""
+    """Every issue of the version, errors first. Reads only. Every channel and language
+    is rendered within one render budget (``channels.sandbox.operation_budget``)."""
     variants = list(version.variants.all())
     if not variants:
         return [LintIssue(ERROR, "", "", "", _("the version has no channel content"))]

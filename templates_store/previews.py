@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.rendering import Recipient, Rendered, RenderError, render, render_content, render_pdf
+from channels.sandbox import with_operation_budget
 from templates_store.models import Brand, Channel, TemplateVersion
 
 CHANNELS: tuple[str, ...] = tuple(Channel.values)
@@ -39,10 +40,12 @@ class ChannelPreview:
         return str(Channel(self.channel).label)
 
 
+@with_operation_budget
 def preview_version(
     *, version: TemplateVersion, locale: str, data: Mapping[str, Any] | None = None
 ) -> list[ChannelPreview]:
-    """Every channel of ``version`` in ``locale``, rendered with its sample data (or ``data``)."""
+    """Every channel of ``version`` in ``locale``, rendered with its sample data (or ``data``),
+    all within one render budget (``channels.sandbox.operation_budget``)."""
     data = version.sample_data if data is None else data
     present = {(v.channel, v.locale) for v in version.variants.all()}
     previews = []

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last: turns a lockout raised during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # One render budget per request; a limit on each person's previews and lints.
+    "channels.middleware.RenderBudgetMiddleware",
 ]
 
 ROOT_URLCONF = "ccm.urls"
@@ -357,7 +359,13 @@ CCM_RENDER_MAX_OUTPUT_CHARS = env_int("CCM_RENDER_MAX_OUTPUT_CHARS", 2_000_000)
 CCM_RENDER_MAX_STRING_LENGTH = env_int("CCM_RENDER_MAX_STRING_LENGTH", 1_000_000)
 CCM_RENDER_MAX_INTEGER_DIGITS = env_int("CCM_RENDER_MAX_INTEGER_DIGITS", 100)
 CCM_RENDER_MAX_LOOP_ITERATIONS = env_int("CCM_RENDER_MAX_LOOP_ITERATIONS", 100_000)
+# CPU time of one render, and of all the renders of one web request together (a preview,
+# lint, submission or test send: every channel and language; channels/middleware.py).
 CCM_RENDER_MAX_CPU_SECONDS = env_int("CCM_RENDER_MAX_CPU_SECONDS", 5)
+# Previews and lints per person (channels/middleware.py): running at once, and per period;
+# over either, 429 with Retry-After. Live preview sends one request per pause in typing.
+CCM_RENDER_CONCURRENT_PER_USER = env_int("CCM_RENDER_CONCURRENT_PER_USER", 4)
+CCM_RENDER_RATE_LIMIT = env_str("CCM_RENDER_RATE_LIMIT", "240/min")
 # Elements nested in an email or letter; WeasyPrint recurses per level (Python's limit
 # is reached at about 130 levels) and the CSS inliner crashes past about 10,000.
 CCM_RENDER_MAX_HTML_DEPTH = env_int("CCM_RENDER_MAX_HTML_DEPTH", 64)

@@ -521,3 +521,211 @@ class TextPartTests:
                 body_text="",
                 data={},
             )
+
+
+# Each iteration replaces within a long text: a few milliseconds, far fewer iterations
+# than the loop limit; the loop runs until the CPU budget stops it.
+CPU_HEAVY = (
+    "{% for i in range(9000) %}{% for j in range(10) %}"
+    "{% set s = ('ab' * 200000)|replace('a', 'c') %}{% endfor %}{% endfor %}{{ word }}"
+)
+OPERATION_BUDGET_SECONDS = 1
+
+
+@pytest.fixture
+def heavy_version(designer, settings):
+    """A draft whose email, SMS and letter, in English and Japanese, each loop on the CPU."""
+    settings.CCM_RENDER_MAX_CPU_SECONDS = OPERATION_BUDGET_SECONDS
+    communication = CommunicationFactory(
+        brand=BrandFactory(), data_schema={"type": "object"}, key="budget-heavy"
+    )
+    version = TemplateVersionFactory(
+        communication=communication, author=designer, sample_data={"word": "ab"}
+    )
+    for locale in ("en", "ja"):
+        for channel in ("email", "sms", "print"):
+            fields = (
+                {"body_text": CPU_HEAVY}
+                if channel == "sms"
+                else {"subject": "Hi", "body_html": CPU_HEAVY}
+            )
+            TemplateVariant.objects.create(
+                version=version, channel=channel, locale=locale, **fields
+            )
+    return version
+
+
+def _assert_one_budget(before):
+    # One budget for the whole request, with room for the request itself.
+    assert time.thread_time() - before < 1.5 * OPERATION_BUDGET_SECONDS
+
+
+class OperationBudgetTests:
+    """A preview, lint, submission or test send has one CPU budget for every channel and
+    language it renders, not one per render."""
+
+    def test_a_live_preview_of_every_channel_shares_one_budget(
+        self, client, designer, heavy_version
+    ):
+        client.force_login(designer)
+        fields = {"locale": "en", "sample_data": json.dumps({"word": "ab"})}
+        fields.update({"email-subject": "Hi", "email-body_html": CPU_HEAVY})
+        fields.update({"print-subject": "Hi", "print-body_html": CPU_HEAVY})
+        fields["sms-body_text"] = CPU_HEAVY
+        before = time.thread_time()
+        response = client.post(
+            reverse("templates_store:version_preview_live", args=[heavy_version.pk]), fields
+        )
+        _assert_one_budget(before)
+        assert response.status_code == 200
+        diagnostics = _diagnostics(response)
+        for channel in ("email", "sms", "print"):
+            assert any("seconds of CPU" in d["message"] for d in diagnostics[channel]), channel
+
+    def test_the_api_preview_shares_one_budget(self, client, designer, heavy_version):
+        client.force_login(designer)
+        url = reverse(
+            "api-version-preview",
+            args=[heavy_version.communication.key, heavy_version.number],
+        )
+        before = time.thread_time()
+        response = client.get(url, {"locale": "ja"})
+        _assert_one_budget(before)
+        assert response.status_code == 200
+        errors = [p["error"] for p in response.json()]
+        assert all(e and "seconds of CPU" in e["message"] for e in errors), errors
+
+    def test_lint_of_every_channel_and_language_shares_one_budget(
+        self, client, designer, heavy_version
+    ):
+        client.force_login(designer)
+        before = time.thread_time()
+        response = client.get(reverse("templates_store:version_checks", args=[heavy_version.pk]))
+        _assert_one_budget(before)
+        assert response.status_code == 200
+        assert response.content.count(b"seconds of CPU") == 6
+
+    def test_lint_called_directly_shares_one_budget(self, heavy_version):
+        before = time.thread_time()
+        issues = version_lint(version=heavy_version)
+        _assert_one_budget(before)
+        over = [i for i in issues if i.level == ERROR and "seconds of CPU" in i.message]
+        assert {(i.channel, i.locale) for i in over} == {
+            (c, loc) for c in ("email", "sms", "print") for loc in ("en", "ja")
+        }
+
+    def test_submit_shares_one_budget_and_is_refused(self, client, designer, heavy_version):
+        client.force_login(designer)
+        before = time.thread_time()
+        response = client.post(
+            reverse("templates_store:version_submit", args=[heavy_version.pk]), {"locale": "en"}
+        )
+        _assert_one_budget(before)
+        assert response.status_code == 302
+        heavy_version.refresh_from_db()
+        assert heavy_version.status == heavy_version.Status.DRAFT
+
+    def test_each_render_keeps_its_own_budget_outside_an_operation(self, settings):
+        # The pipeline opens no operation: every message has a whole budget.
+        settings.CCM_RENDER_MAX_CPU_SECONDS = OPERATION_BUDGET_SECONDS
+        brand = BrandFactory()
+        for _ in range(2):
+            before = time.thread_time()
+            with pytest.raises(RenderBudgetError, match="the template used more than 1 seconds"):
+                render_content(
+                    channel="email",
+                    locale="en",
+                    brand=brand,
+                    subject="Hi",
+                    body_html=CPU_HEAVY,
+                    body_text="",
+                    data={"word": "ab"},
+                )
+            assert time.thread_time() - before > 0.8 * OPERATION_BUDGET_SECONDS
+
+    def test_a_cheap_render_after_the_budget_is_spent_is_refused_at_once(self, settings):
+        from channels.sandbox import operation_budget
+
+        settings.CCM_RENDER_MAX_CPU_SECONDS = OPERATION_BUDGET_SECONDS
+        brand = BrandFactory()
+        kwargs = {"locale": "en", "brand": brand, "subject": "Hi", "body_text": ""}
+        with operation_budget():
+            with pytest.raises(RenderBudgetError):
+                render_content(channel="email", body_html=CPU_HEAVY, data={"word": "ab"}, **kwargs)
+            with pytest.raises(RenderBudgetError, match="rendered together"):
+                render_content(
+                    channel="email", body_html="{{ word }}", data={"word": "ab"}, **kwargs
+                )
+        # A new operation has a whole budget again.
+        with operation_budget():
+            rendered = render_content(
+                channel="email", body_html="{{ word }}", data={"word": "ab"}, **kwargs
+            )
+        assert "ab" in rendered.html
+
+
+class PreviewRateLimitTests:
+    """Each person's previews and lints are limited: at once and per period."""
+
+    @pytest.fixture(autouse=True)
+    def _fresh_counts(self):
+        from django.core.cache import cache
+
+        cache.clear()
+        yield
+        cache.clear()
+
+    def _post(self, client, version):
+        return client.post(
+            reverse("templates_store:version_preview_live", args=[version.pk]),
+            _editor_post(version, "email", "{{ word }}", {"word": "ab"}),
+        )
+
+    def test_over_the_rate_is_429_with_retry_after(self, client, designer, settings):
+        settings.CCM_RENDER_RATE_LIMIT = "3/min"
+        version = _draft(designer, channel="email", source="{{ word }}")
+        client.force_login(designer)
+        assert [self._post(client, version).status_code for _ in range(3)] == [200] * 3
+        refused = self._post(client, version)
+        assert refused.status_code == 429
+        assert 1 <= int(refused["Retry-After"]) <= 60
+        assert "at most 3 in 60 seconds" in refused.content.decode()
+        # Another person has a budget of their own.
+        other = UserFactory(roles=["designer"])
+        client.force_login(other)
+        assert self._post(client, version).status_code == 200
+
+    def test_the_api_lint_is_limited_too(self, client, designer, settings):
+        settings.CCM_RENDER_RATE_LIMIT = "1/min"
+        version = _draft(designer, channel="email", source="{{ word }}")
+        client.force_login(designer)
+        url = reverse("api-version-lint", args=[version.communication.key, version.number])
+        assert client.get(url).status_code == 200
+        refused = client.get(url)
+        assert refused.status_code == 429
+        assert "Too many previews and checks" in refused.json()["detail"]
+        assert refused["Retry-After"]
+
+    def test_too_many_at_once_is_429(self, client, designer, settings):
+        from django.core.cache import cache
+
+        settings.CCM_RENDER_CONCURRENT_PER_USER = 2
+        version = _draft(designer, channel="email", source="{{ word }}")
+        client.force_login(designer)
+        # Two of this person's previews still running (in other processes).
+        cache.set(f"render:running:user:{designer.pk}", 2, timeout=60)
+        refused = self._post(client, version)
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == "1"
+        assert "at the same time (at most 2)" in refused.content.decode()
+        cache.set(f"render:running:user:{designer.pk}", 1, timeout=60)
+        assert self._post(client, version).status_code == 200
+        # Its slot was given back.
+        assert cache.get(f"render:running:user:{designer.pk}") == 1
+
+    def test_live_typing_stays_under_the_defaults(self, client, designer):
+        # A pause in typing every 600 ms for a minute, as the editor's debounce sends them.
+        version = _draft(designer, channel="email", source="{{ word }}")
+        client.force_login(designer)
+        statuses = {self._post(client, version).status_code for _ in range(100)}
+        assert statuses == {200}
