@@ -9,7 +9,13 @@ the cool-off period (``CCM_LOGIN_COOLOFF_MINUTES``), each counted on axes' own
   one address cannot try a password on many accounts.
 
 Reaching any of them locks that scope until the cool-off has passed since its last
-failure. A successful login clears only its own username on its own address. The
+counted failure. A login refused by a lock is not a failure (not counted, whatever the
+password; ``AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT`` off): it neither renews the
+lock nor adds to the other scopes. Towards the username-wide limit one address counts at
+most ``AXES_FAILURE_LIMIT``, so locking a username out everywhere takes failures from
+several addresses, never from one alone.
+
+A successful login clears only its own username on its own address. The
 address is ``ccm.client_address.client_address``; a login whose address is unknown is
 refused with a 400 and not counted (an unknown address is no bucket of its own: counted,
 it would lock every client without an address out together).
@@ -59,12 +65,13 @@ class LoginAttemptHandler(AxesDatabaseHandler):
         for scope, fields, limit in _limits():
             if any(values[field] in (None, "") for field in fields):
                 continue
-            failures = (
-                recent.filter(**{field: values[field] for field in fields}).aggregate(
-                    total=Sum("failures_since_start")
-                )["total"]
-                or 0
-            )
+            rows = recent.filter(**{field: values[field] for field in fields})
+            if scope == USERNAME:
+                per_address = rows.values("ip_address").annotate(total=Sum("failures_since_start"))
+                cap = int(settings.AXES_FAILURE_LIMIT)
+                failures = sum(min(row["total"] or 0, cap) for row in per_address)
+            else:
+                failures = rows.aggregate(total=Sum("failures_since_start"))["total"] or 0
             if failures >= limit:
                 request.ccm_login_lock = scope
                 return int(settings.AXES_FAILURE_LIMIT)
@@ -103,6 +110,11 @@ def login_lockout_response(
     400 when the request carries no usable client address."""
     scope = getattr(request, "ccm_login_lock", PAIR)
     limit = dict((name, value) for name, _, value in _limits()).get(scope)
-    context = {"scope": scope, "failure_limit": limit}
+    context = {
+        "scope": scope,
+        "failure_limit": limit,
+        "pair_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": round(float(settings.AXES_COOLOFF_TIME) * 60),
+    }
     status = 400 if scope == UNKNOWN_ADDRESS else 429
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=status)

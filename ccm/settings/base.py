@@ -122,6 +122,8 @@ CCM_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("CCM_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = env_int("CCM_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# A login refused by a lock is not counted as a failure (nor renews the lock).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "ccm.login_attempts.login_lockout_response"
 # No "AXES: BEGIN version ..." banner at the start of every command and process.

@@ -191,3 +191,61 @@ class UnknownAddressTests:
         user = UserFactory(roles=["designer"])
         assert _through_nginx(client, user, PASSWORD, "unknown").status_code == 400
         assert not _logged_in(client)
+
+
+class AttemptsWhileLockedTests:
+    """A refused login is not a failure: it neither renews a lock nor counts towards the
+    username-wide limit, and one address counts at most the pair limit towards it."""
+
+    def test_wrong_passwords_while_locked_do_not_lock_the_user_out_everywhere(
+        self, client, settings
+    ):
+        user = UserFactory(roles=["designer"])
+        assert settings.CCM_LOGIN_USERNAME_FAILURE_LIMIT <= 25
+        codes = [_attempt(client, user, "wrong", addr="127.0.0.2").status_code for _ in range(25)]
+        limit = settings.AXES_FAILURE_LIMIT
+        assert codes == [200] * (limit - 1) + [429] * (25 - limit + 1)
+        counted = sum(AccessAttempt.objects.values_list("failures_since_start", flat=True))
+        assert counted == limit
+        assert _attempt(client, user, PASSWORD, addr="127.0.0.2").status_code == 429
+        assert _attempt(client, user, PASSWORD, addr="198.51.100.7").status_code == 302
+
+    def test_the_right_password_refused_by_a_lock_is_not_counted(self, client, settings):
+        settings.CCM_LOGIN_USERNAME_FAILURE_LIMIT = 6
+        user = UserFactory(roles=["designer"])
+        for i in range(6):
+            _attempt(client, user, "wrong", addr=f"10.0.3.{i // 2}")
+        for _ in range(3):
+            refused = _attempt(client, user, PASSWORD, addr="198.51.100.8")
+            assert refused.status_code == 429
+        assert not AccessAttempt.objects.filter(ip_address="198.51.100.8").exists()
+        assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == 6
+
+    def test_one_address_counts_at_most_the_pair_limit_towards_the_username(self, client, settings):
+        user = UserFactory(roles=["designer"])
+        limit = settings.CCM_LOGIN_USERNAME_FAILURE_LIMIT
+        # A row that kept growing: one failure a cool-off period from the same address.
+        AccessAttempt.objects.create(
+            username=user.username,
+            ip_address="127.0.0.2",
+            user_agent="",
+            get_data="",
+            post_data="",
+            http_accept="",
+            path_info="/login/",
+            failures_since_start=limit - 1,
+        )
+        assert _attempt(client, user, "wrong", addr="10.0.4.1").status_code == 200
+        assert _attempt(client, user, "wrong", addr="10.0.4.2").status_code == 200
+        assert _attempt(client, user, PASSWORD, addr="10.0.4.3").status_code == 302
+
+    def test_the_username_lockout_page_says_what_was_counted(self, client, settings):
+        settings.CCM_LOGIN_USERNAME_FAILURE_LIMIT = 4
+        user = UserFactory(roles=["designer"])
+        for i in range(4):
+            _attempt(client, user, "wrong", addr=f"10.0.5.{i}")
+        page = _attempt(client, user, PASSWORD, addr="10.0.5.9").content.decode()
+        assert "from several addresses" in page
+        assert "every address" in page
+        assert f"at most {settings.AXES_FAILURE_LIMIT}" in page
+        assert "do not count" in page
