@@ -132,7 +132,8 @@ def _first_bad_utf8(file: IO[bytes]) -> _BadByte | None:
 
 def _detected(file: IO[bytes]) -> str | None:
     """``cp932`` when charset-normalizer finds the start of the file to be CP932 text with
-    no mess (its chaos measure under 0.1), else None. Short Japanese samples often have
+    no mess (its chaos measure under 0.1) and the text looks Japanese (``_looks_japanese``),
+    else None. Short Japanese samples often have
     an 8-bit code page as their best guess, so CP932 being a clean candidate is enough;
     Latin-1 or Windows-1252 text is refused by the library's mess detection."""
     sample = file.read(_DETECT_SIZE)
@@ -142,8 +143,39 @@ def _detected(file: IO[bytes]) -> str | None:
         sample = sample[: sample.rfind(b"\n") + 1]
     for match in charset_normalizer.from_bytes(sample):
         if match.chaos < 0.1 and _DETECTED & set(match.could_be_from_charset):
-            return "cp932"
+            return "cp932" if _looks_japanese(sample) else None
     return None
+
+
+# Japanese text in CP932 is mostly kana, punctuation and common (JIS level 1) kanji, whose
+# lead bytes are 0x81 to 0x9F. Latin-1 and Windows-1252 letters (0xC0 to 0xFF) read as
+# CP932 give half-width katakana, rare (level 2) kanji or private-use characters.
+_COMMON_LEAD = range(0x81, 0xA0)
+_MIN_COMMON = 2
+
+
+def _looks_japanese(sample: bytes) -> bool:
+    """Strong evidence that ``sample`` is CP932 Japanese text: it decodes, holds no
+    private-use character, at least two double-byte characters of kana or common kanji,
+    which are most of its double-byte characters and outnumber its half-width katakana."""
+    try:
+        text = sample.decode("cp932")
+    except UnicodeDecodeError:
+        return False
+    common = rare = half_width = 0
+    for char in text:
+        if char.isascii():
+            continue
+        if "\ue000" <= char <= "\uf8ff":
+            return False
+        if "\uff61" <= char <= "\uff9f":
+            half_width += 1
+            continue
+        if char.encode("cp932")[0] in _COMMON_LEAD:
+            common += 1
+        else:
+            rare += 1
+    return common >= _MIN_COMMON and common > rare and common > half_width
 
 
 def _declared(encoding: str) -> str:

@@ -174,3 +174,40 @@ class DeepJsonRowTests:
         response = post_csv(api, version.communication.key, content, "application/x-ndjson")
         assert response.status_code == 400
         assert "nested deeper" in json.dumps(response.json())
+
+
+class WeakCp932GuessTests:
+    """Without a declaration CP932 is taken only on strong evidence of Japanese text; a
+    few stray 8-bit bytes in ASCII text are refused naming the first one."""
+
+    @pytest.mark.parametrize(
+        ("name", "byte"),
+        [
+            (b"Ren\xe9e", "0xE9"),
+            (b"Fran\xe7ois G\xe9rard", "0xE7"),
+            (b"\xc3\x28", "0xC3"),
+            (b"\xff\xfe", "0xFF"),
+        ],
+    )
+    def test_stray_bytes_are_refused_naming_the_first(self, name, byte):
+        content = b"email,first_name\na@example.com," + name + b"\nb@example.com,Bob\n"
+        with pytest.raises(UploadError) as info:
+            rows_of(content)
+        assert info.value.line == 2
+        assert f"byte {byte} at offset" in str(info.value)
+        assert "is not valid UTF-8" in str(info.value)
+
+    def test_a_japanese_excel_file_with_names_and_addresses_is_read_as_cp932(self):
+        rows = [
+            ("taro@example.jp", "山田 太郎", "東京都千代田区丸の内一丁目9番1号"),
+            ("hanako@example.jp", "佐藤 花子", "大阪府大阪市北区梅田三丁目1番3号"),
+            ("kenji@example.jp", "鈴木 健二", "神奈川県横浜市西区みなとみらい二丁目2番1号"),
+            ("yumi@example.jp", "高橋 由美", "愛知県名古屋市中村区名駅一丁目1番4号"),
+        ]
+        text = "email,data.name,data.address\r\n" + "".join(
+            f"{email},{name},{address}\r\n" for email, name, address in rows
+        )
+        read = rows_of(text.encode("cp932"))
+        assert [(r["data"]["name"], r["data"]["address"]) for r in read] == [
+            (name, address) for _email, name, address in rows
+        ]
