@@ -8,8 +8,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # WeasyPrint needs Pango; Japanese letters need Noto CJK; browser tests need Chromium;
 # the Kannel tests a real Kannel with its fake SMSC; PDF checks qpdf and pdffonts.
 SYSTEM_PACKAGES_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext
-# docker-compose checks deploy/compose.yaml (no container engine needed).
-SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kannel-extras qpdf poppler-utils docker-compose
+# docker-compose checks deploy/compose.yaml (no container engine needed); nginx runs the
+# shipped proxy settings in front of a test upstream.
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) chromium redis-server kannel kannel-extras qpdf poppler-utils docker-compose nginx
 
 .PHONY: lock outdated deploy-check run test lint typecheck check install system-packages-run system-packages-test demo messages bench vendor clean fuzz
 

@@ -1,10 +1,15 @@
 """The files in deploy/ are checked by the tools available here and agree with the settings:
 every Celery queue is taken by a worker, one beat, health checks on the real endpoints."""
 
+import http.client
+import http.server
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -211,15 +216,8 @@ class NginxChunkedBodyIntegrationTests:
     front of an upstream that records how the body arrived."""
 
     def test_a_large_chunked_body_reaches_the_upstream_with_a_content_length(self, tmp_path):
-        import http.client
-        import http.server
-        import socket
-        import threading
-        import time
-
         nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-        if nginx is None:
-            pytest.skip("nginx is not installed here (apt-get install -y nginx)")
+        assert nginx, "nginx is missing: make test installs it (make system-packages-test)"
         seen: dict[str, str] = {}
 
         class Upstream(http.server.BaseHTTPRequestHandler):
