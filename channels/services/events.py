@@ -16,22 +16,6 @@ BOUNCED = DeliveryEvent.Kind.BOUNCED
 _SENT_STATES = (Message.Status.SENT, Message.Status.DELIVERED)
 
 
-def message_for_provider_event(
-    *, provider_message_id: str = "", ccm_message_id: Any = None
-) -> Message | None:
-    """The message an event is about: by the id we gave the provider, else by its id."""
-    if ccm_message_id not in (None, ""):
-        try:
-            return Message.objects.filter(pk=int(ccm_message_id)).first()
-        except (TypeError, ValueError):
-            return None
-    if provider_message_id:
-        return (
-            Message.objects.filter(provider_message_id=provider_message_id).order_by("-id").first()
-        )
-    return None
-
-
 def delivery_event_record(
     *, message: Message, kind: str, detail: dict[str, Any] | None = None
 ) -> DeliveryEvent:
