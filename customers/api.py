@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ccm.permissions import request_user
 from customers import selectors, services
 from customers.models import Customer
 
@@ -88,5 +89,7 @@ class CustomerDetailView(APIView):
             Customer.objects.prefetch_related("consents"), external_id=external_id
         )
         body: dict[str, Any] = dict(CustomerSerializer(customer).data)
-        body["timeline"] = selectors.customer_timeline(customer=customer)[:200]
+        body["timeline"] = selectors.customer_timeline(
+            customer=customer, viewer=request_user(request)
+        )[:200]
         return Response(body)

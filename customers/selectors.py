@@ -1,8 +1,10 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
 
+from ccm.roles import VIEW_EVERY_CLIENT
 from customers.contact_points import suppression_key
 from customers.models import Consent, Customer, Suppression
 
@@ -40,15 +42,18 @@ def suppressed_addresses(*, contacts: Iterable[tuple[str, str]]) -> set[tuple[st
     return {row for row in rows if row in wanted}
 
 
-def customer_timeline(*, customer: Customer) -> list[dict[str, Any]]:
-    """Every message to the customer, newest first, with its status and archived copy."""
+def customer_timeline(*, customer: Customer, viewer: User) -> list[dict[str, Any]]:
+    """Every message to the customer that ``viewer``'s client may see (its batches and
+    real-time messages; every client's with VIEW_EVERY_CLIENT), newest first, with its
+    status and archived copy."""
     from channels.models import Message
     from compliance.models import ArchiveEntry
 
+    reachable = Message.objects.filter(customer=customer)
+    if not viewer.has_perm(VIEW_EVERY_CLIENT):
+        reachable = reachable.filter(Q(requested_by=viewer) | Q(batch__created_by=viewer))
     messages = list(
-        Message.objects.filter(customer=customer)
-        .select_related("version__communication")
-        .order_by("-created_at", "-id")
+        reachable.select_related("version__communication").order_by("-created_at", "-id")
     )
     entries = dict(
         ArchiveEntry.objects.filter(message__in=messages, is_test=False).values_list(

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from ccm.views_access import AuthenticatedRequest
 from customers import selectors
 from customers.models import Customer, Suppression
 
@@ -17,7 +18,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
-def customer_detail(request: HttpRequest, external_id: str) -> HttpResponse:
+def customer_detail(request: AuthenticatedRequest, external_id: str) -> HttpResponse:
     customer = get_object_or_404(
         Customer.objects.prefetch_related("consents"), external_id=external_id
     )
@@ -29,7 +30,7 @@ def customer_detail(request: HttpRequest, external_id: str) -> HttpResponse:
             "customer": customer,
             "address_lines": customer.postal_address.splitlines(),
             "suppressions": suppressions,
-            "timeline": selectors.customer_timeline(customer=customer),
+            "timeline": selectors.customer_timeline(customer=customer, viewer=request.user),
             "can_view_archive": request.user.has_perm("compliance.view_archiveentry"),
         },
     )

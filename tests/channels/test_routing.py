@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
+from ccm.roles import COMPLIANCE_OFFICER
 from channels import services
 from channels.backends.sms import locmem as sms_outbox
 from channels.models import DeliveryEvent, Message
@@ -119,7 +120,9 @@ class RoutingTests:
         ).exists()
         batch.refresh_from_db()
         assert batch.status == "completed" and batch.print_files.count() == 1
-        timeline = customer_timeline(customer=customer)
+        timeline = customer_timeline(
+            customer=customer, viewer=UserFactory(roles=[COMPLIANCE_OFFICER])
+        )
         assert [(t["channel"], t["status"]) for t in timeline] == [
             ("print", "sent"),
             ("email", "failed"),

@@ -6,6 +6,7 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
+from ccm.roles import COMPLIANCE_OFFICER
 from channels.models import Message
 from channels.services.dispatch import message_render
 from customers.selectors import customer_timeline
@@ -13,6 +14,7 @@ from insight import services
 from insight.models import Survey, SurveyAnswer
 from insight.surveys import Reference, token_make
 from templates_store.lint import version_lint
+from tests.factories.ccm import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import CONTENT, CommunicationFactory, published_version
 
@@ -208,6 +210,8 @@ def test_the_answer_shows_on_the_customers_timeline(client, version):
     services.survey_comment_save(
         token=_path(_links(message_render(message).html)[10]).split("/")[2], comment="Great"
     )
-    timeline = customer_timeline(customer=message.customer)
+    timeline = customer_timeline(
+        customer=message.customer, viewer=UserFactory(roles=[COMPLIANCE_OFFICER])
+    )
     assert timeline[0]["survey_answer"]["score"] == 10
     assert timeline[0]["survey_answer"]["comment"] == "Great"
