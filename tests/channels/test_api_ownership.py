@@ -3,7 +3,6 @@ UI); another client's batches, messages and webhooks answer 404 and are left out
 lists. Roles that span clients are declared in ``ccm.roles``. Every API read of
 recipients leaves an entry in the compliance access log."""
 
-import datetime as dt
 import smtplib
 from importlib import import_module
 from unittest import mock
@@ -17,9 +16,10 @@ from rest_framework.test import APIClient
 from ccm.roles import AUDITOR, COMPLIANCE_OFFICER, CROSS_CLIENT_ROLES, OPERATOR
 from ccm.services import api_token_create
 from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
-from channels.services import batch_create, message_create
+from channels.services import message_create
 from compliance.models import AccessLog
 from tests.factories.ccm import UserFactory
+from tests.factories.channels import scheduled_batch
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import SAMPLE, published_version
 
@@ -31,16 +31,6 @@ def token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
-
-
-def scheduled_batch(owner, email="ana@example.com"):
-    version = published_version()
-    return batch_create(
-        communication=version.communication,
-        rows=[{"email": email, "name": "Ana Lima", "data": SAMPLE}],
-        created_by=owner,
-        send_at=timezone.now() + dt.timedelta(days=1),
-    )
 
 
 @pytest.fixture

@@ -3,30 +3,17 @@ only the batches of their own client (the batches they uploaded or their tokens 
 another client's batch answers 404 and is left out of the list, unless the role spans
 clients (``ccm.roles``). A page that shows recipients leaves an access-log entry."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from ccm.roles import AUDITOR, COMPLIANCE_OFFICER, OPERATOR
 from channels.models import Batch
-from channels.services import batch_create
 from compliance.models import AccessLog
 from tests.factories.ccm import UserFactory
-from tests.factories.templates_store import SAMPLE, published_version
+from tests.factories.channels import scheduled_batch
 
 pytestmark = pytest.mark.django_db
-
-
-def scheduled_batch(owner, email="ana@example.com"):
-    version = published_version()
-    return batch_create(
-        communication=version.communication,
-        rows=[{"email": email, "name": "Ana Lima", "data": SAMPLE}],
-        created_by=owner,
-        send_at=timezone.now() + dt.timedelta(days=1),
-    )
 
 
 @pytest.fixture

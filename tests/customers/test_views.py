@@ -1,18 +1,14 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from ccm.roles import COMPLIANCE_OFFICER, OPERATOR
 from ccm.services import api_token_create
 from channels.models import Message
-from channels.services import batch_create
 from customers.selectors import customer_timeline
 from customers.services import consent_set, suppression_add
 from tests.factories.ccm import UserFactory
+from tests.factories.channels import scheduled_batch
 from tests.factories.customers import CustomerFactory
-from tests.factories.templates_store import SAMPLE, published_version
 
 pytestmark = pytest.mark.django_db
 
@@ -45,19 +41,10 @@ class TimelineClientsTests:
     """The customer's timeline lists only the messages of the viewer's client (its
     batches); roles that span clients see every client's."""
 
-    def _batch_to(self, customer, owner):
-        version = published_version()
-        return batch_create(
-            communication=version.communication,
-            rows=[{"customer_id": customer.external_id, "data": SAMPLE}],
-            created_by=owner,
-            send_at=timezone.now() + dt.timedelta(days=1),
-        )
-
     def test_another_operator_sees_none_of_the_first_ones_messages(self, client):
         customer = CustomerFactory(external_id="JP-78")
         first, second = UserFactory(roles=[OPERATOR]), UserFactory(roles=[OPERATOR])
-        batch = self._batch_to(customer, first)
+        batch = scheduled_batch(first, customer_id=customer.external_id)
         (message,) = Message.objects.filter(batch=batch)
 
         client.force_login(second)
