@@ -13,8 +13,8 @@ import weasyprint
 from markupsafe import Markup
 
 from ccm.demo.content import BRAND, STATEMENT_VARIANTS, sample_data
-from channels.letter_formats import envelope_format
-from channels.rendering import LAYOUTS_DIR, Recipient, render_content, render_pdf
+from rendering.letter_formats import envelope_format
+from rendering.render import LAYOUTS_DIR, Recipient, render_content, render_pdf
 from templates_store.models import Brand
 from templates_store.shared_selectors import theme_of
 

@@ -55,7 +55,7 @@ class Bare:
     project's, from the HTML the project renders."""
 
     def __init__(self, *, communication: str) -> None:
-        from channels.rendering import ASSETS_DIR, Recipient, render
+        from rendering.render import ASSETS_DIR, Recipient, render
         from templates_store.models import Communication
         from templates_store.selectors import version_published
 

@@ -7,7 +7,7 @@ import css_inline
 import jinja2
 from markupsafe import Markup
 
-from channels.rendering import LAYOUTS_DIR, render_content
+from rendering.render import LAYOUTS_DIR, render_content
 from templates_store.models import Brand
 from templates_store.shared_selectors import theme_of
 

@@ -50,7 +50,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 RENDER_SECONDS = Histogram(
     "ccm_render_seconds",
-    "Time to render one message (channels.rendering.render), by channel.",
+    "Time to render one message (rendering.render.render), by channel.",
     ["channel"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )

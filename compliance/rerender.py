@@ -19,11 +19,11 @@ from django.utils.translation import gettext, gettext_lazy
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf
 from channels.services.dispatch import message_render
 from channels.services.test_sends import TEST_SUBJECT_PREFIX, test_send_mark
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
+from rendering.render import Recipient, Rendered, RenderError, render, render_pdf
 
 # The parts compared, by channel, and how the page names them.
 PART_SUBJECT = "subject"

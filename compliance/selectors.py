@@ -25,11 +25,11 @@ from django.db.models import (
 from django.db.models.functions import Lower, StrIndex
 from django.utils import timezone
 
-from channels.sms_encoding import SmsInfo, sms_analyse
 from compliance.models import AccessLog, ArchiveEntry, LegalHold, Seal
 from compliance.retention import entry_expires_at, legal_hold_matches
 from compliance.services import artifact_read
 from customers.models import Customer
+from rendering.sms_encoding import SmsInfo, sms_analyse
 from templates_store.models import ReviewEvent
 
 

@@ -32,8 +32,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from channels.models import Message
-from channels.rendering import RenderScope
 from insight.models import Survey
+from rendering.render import RenderScope
 
 SALT = "insight.survey"
 CHANNEL_CODES = {"email": "e", "sms": "s", "print": "p"}

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from ccm.parsers import read_limited
 from ccm.permissions import request_user
-from channels.rendering import RenderError
+from rendering.render import RenderError
 from templates_store import exchange, previews, selectors, services
 from templates_store.api import (
     VariantSerializer,

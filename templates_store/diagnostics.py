@@ -1,6 +1,6 @@
 """Errors in content being typed, with field and line, for the editor to show inline.
 
-Two sources: the render error of the preview (``channels.rendering`` stops at the first
+Two sources: the render error of the preview (``rendering.render`` stops at the first
 one) and a reading of each field's template that finds every syntax error, variable the
 data schema does not define (nested paths too) and block that does not exist. Reads only.
 """
@@ -13,7 +13,7 @@ import jinja2
 from django.utils.translation import gettext as _
 from jinja2 import meta, nodes
 
-from channels.rendering import (
+from rendering.render import (
     HTML_ENV,
     TEMPLATE_FUNCTIONS,
     TEXT_ENV,

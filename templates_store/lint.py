@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from jinja2 import meta
 from pypdf import PdfReader
 
-from channels.rendering import (
+from rendering.render import (
     HTML_ENV,
     TEMPLATE_FUNCTIONS,
     TEXT_ENV,
@@ -25,7 +25,7 @@ from channels.rendering import (
     render,
     render_pdf,
 )
-from channels.sandbox import with_operation_budget
+from rendering.sandbox import with_operation_budget
 from templates_store.models import TemplateVariant, TemplateVersion
 from templates_store.previews import SAMPLE_RECIPIENT
 from templates_store.shared_lint import variant_block_issues
@@ -206,7 +206,7 @@ def _available_blocks(version: TemplateVersion) -> set[str]:
 @with_operation_budget
 def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
     """Every issue of the version, errors first. Reads only. Every channel and language
-    is rendered within one render budget (``channels.sandbox.operation_budget``)."""
+    is rendered within one render budget (``rendering.sandbox.operation_budget``)."""
     variants = list(version.variants.all())
     if not variants:
         return [LintIssue(ERROR, "", "", "", _("the version has no channel content"))]

@@ -1,5 +1,5 @@
 """What the designer and the approver see of a version: every channel of one locale,
-rendered through ``channels.rendering`` (the same path as sending).
+rendered through ``rendering.render`` (the same path as sending).
 
 Saved content goes through ``render``; content still being typed in the editor goes
 through ``render_content``. A render error is part of the preview, never a blank.
@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from channels.rendering import Recipient, Rendered, RenderError, render, render_content, render_pdf
-from channels.sandbox import with_operation_budget
+from rendering.render import Recipient, Rendered, RenderError, render, render_content, render_pdf
+from rendering.sandbox import with_operation_budget
 from templates_store.models import Brand, Channel, TemplateVersion
 
 CHANNELS: tuple[str, ...] = tuple(Channel.values)
@@ -45,7 +45,7 @@ def preview_version(
     *, version: TemplateVersion, locale: str, data: Mapping[str, Any] | None = None
 ) -> list[ChannelPreview]:
     """Every channel of ``version`` in ``locale``, rendered with its sample data (or ``data``),
-    all within one render budget (``channels.sandbox.operation_budget``)."""
+    all within one render budget (``rendering.sandbox.operation_budget``)."""
     data = version.sample_data if data is None else data
     present = {(v.channel, v.locale) for v in version.variants.all()}
     previews = []

@@ -1,6 +1,6 @@
 """Previews of a block or theme version as communications will show it: the block inserted
 in the brand's email and letter layouts, the theme applied to a sample message. Everything
-goes through ``channels.rendering.render_content`` (the path of sending)."""
+goes through ``rendering.render.render_content`` (the path of sending)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from django.utils.translation import gettext as _
 
-from channels.rendering import BlockSource, RenderError, SharedContent, render_content, render_pdf
+from rendering.render import BlockSource, RenderError, SharedContent, render_content, render_pdf
 from templates_store.models import BlockVersion, Channel, ThemeVersion
 from templates_store.previews import SAMPLE_RECIPIENT, ChannelPreview
 from templates_store.shared_selectors import shared_content_latest, theme_of

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from channels.rendering import BlockSource, RenderError, SharedContent, Theme
+from rendering.render import BlockSource, RenderError, SharedContent, Theme
 from templates_store.models import (
     Block,
     BlockVersion,

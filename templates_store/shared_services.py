@@ -113,7 +113,7 @@ def block_content_save(
 def block_version_check(*, version: BlockVersion) -> list[str]:
     """Why the block version cannot go to review: no content, or content that does not
     render (syntax error, a name other than theme, brand and locale)."""
-    from channels.rendering import RenderError, _render_field
+    from rendering.render import RenderError, _render_field
     from templates_store.shared_selectors import theme_of
 
     contents = list(version.contents.all())

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires_any
 from channels.exceptions import DeliveryError
-from channels.rendering import RenderError
 from channels.services.test_recipients import (
     TestSendRateLimited,
     TestSendRefused,
@@ -22,6 +21,7 @@ from channels.services.test_recipients import (
     phone_verification_confirm,
 )
 from channels.services.test_sends import phone_verification_start, version_test_send
+from rendering.render import RenderError
 from templates_store import previews
 from templates_store.forms import PhoneCodeForm, PhoneNumberForm
 from templates_store.models import Channel, TestRecipient, VerifiedPhone

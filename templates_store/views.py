@@ -20,8 +20,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires
-from channels.rendering import RenderError
 from channels.services.test_recipients import test_recipients_for, test_sends_for_version
+from rendering.render import RenderError
 from templates_store import diffs, previews, selectors, services
 from templates_store.diagnostics import SYNTAX, Diagnostic, content_diagnostics
 from templates_store.forms import (

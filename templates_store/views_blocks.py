@@ -19,7 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires, requires_any
-from channels.rendering import RenderError
+from rendering.render import RenderError
 from templates_store import shared_previews, shared_selectors, shared_services
 from templates_store.forms import ReviewForm
 from templates_store.models import Block, BlockVersion, Brand, Channel, SharedVersion, ThemeVersion

@@ -337,7 +337,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 # A worker process that grew past this (KiB) is replaced after its task: a template that
-# made a render hold a lot of memory does not keep it (channels/sandbox.py budgets renders).
+# made a render hold a lot of memory does not keep it (rendering/sandbox.py budgets renders).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 512 * 1024)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -354,7 +354,7 @@ CELERY_TASK_ROUTES = ["channels.queues.task_route"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # CHANNELS -----------------------------------------------------------------------------
-# The render budget (channels/sandbox.py; docs/security.md "Templates"): what one render
+# The render budget (rendering/sandbox.py; docs/security.md "Templates"): what one render
 # of a template (preview, lint, test send, each message of a batch) may cost. Over any of
 # these, the render fails with the limit named and the message fails on its own.
 CCM_RENDER_MAX_OUTPUT_CHARS = env_int("CCM_RENDER_MAX_OUTPUT_CHARS", 2_000_000)

@@ -20,7 +20,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends import smtp
 from django.core.mail.message import sanitize_address
 
-from channels.rendering import Rendered
+from rendering.render import Rendered
 
 
 class FrozenEmail(EmailMultiAlternatives):

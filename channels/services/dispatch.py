@@ -46,7 +46,6 @@ from channels.email_links import html_track, unsubscribe_url
 from channels.exceptions import DeliveryError, RecipientRejected
 from channels.models import Batch, DeliveryEvent, Message
 from channels.rate_limits import limiter
-from channels.rendering import Recipient, Rendered, RenderError, render, render_pdf, render_pdfs
 from channels.services.batches import (
     available_channels,
     batch_dispatch_enqueue,
@@ -60,6 +59,7 @@ from channels.services.sms import sms_build, sms_throttle
 from compliance.services import ArchiveRecord, archive_records_create, artifact_read
 from customers.models import Suppression
 from customers.services import suppression_add
+from rendering.render import Recipient, Rendered, RenderError, render, render_pdf, render_pdfs
 from templates_store.models import Communication, TemplateVersion
 
 logger = logging.getLogger(__name__)

@@ -35,9 +35,9 @@ from ccm.spreadsheets import escape_formula
 from channels.backends import print_backends
 from channels.backends.printing.base import PrintJob, PrintResult
 from channels.models import Batch, DeliveryEvent, Message, PrintFile
-from channels.pdf_files import PdfJoiner, pdf_page_count
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
+from rendering.pdf_files import PdfJoiner, pdf_page_count
 
 MANIFEST_FIELDS = [
     "sequence",

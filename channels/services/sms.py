@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from channels.backends.sms.base import SmsMessage
 from channels.exceptions import DeliveryError
 from channels.rate_limits import backend_rate_limit, limiter
-from channels.sms_encoding import sms_analyse
+from rendering.sms_encoding import sms_analyse
 from templates_store.models import Communication
 
 

@@ -32,7 +32,6 @@ from channels.backends import sms_backends
 from channels.backends.email import email_build
 from channels.backends.sms.base import SmsMessage
 from channels.exceptions import DeliveryError
-from channels.rendering import Recipient, Rendered, render, render_pdf
 from channels.services.sms import sms_number_check, sms_throttle
 from channels.services.test_recipients import (
     ALLOWLIST,
@@ -44,6 +43,7 @@ from channels.services.test_recipients import (
 )
 from compliance.models import ArchiveEntry
 from compliance.services import archive_record_create
+from rendering.render import Recipient, Rendered, render, render_pdf
 from templates_store.models import Channel, TemplateVersion, TestSendLog, VerifiedPhone
 
 TEST_SUBJECT_PREFIX = "[TEST] "

@@ -35,9 +35,9 @@ from ccm.input_checks import (
     nul_refused_message,
     value_depth,
 )
-from channels.rendering import Recipient, RenderError, render
 from channels.services.batches import available_channels, message_build, row_context
 from channels.services.routing import RowError, data_validator
+from rendering.render import Recipient, RenderError, render
 from templates_store.models import TemplateVersion
 
 CSV = "csv"

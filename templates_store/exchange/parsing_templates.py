@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ccm.input_checks import yaml_load_limited
-from channels.rendering import HTML_ENV, TEXT_ENV
+from rendering.render import HTML_ENV, TEXT_ENV
 from templates_store.exchange.layout import (
     BLOCK_FIELDS,
     BLOCKS_DIR,

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 from ccm import roles
 from channels.backends.sms import locmem as sms_locmem
 from channels.models import Batch, Message
-from channels.rendering import render, render_pdf
 from customers.models import Customer
+from rendering.render import render, render_pdf
 from templates_store.models import Communication, TemplateVersion
 
 CHANNELS = {

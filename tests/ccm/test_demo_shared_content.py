@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from ccm.demo.loading import demo_load
-from channels.rendering import render
+from rendering.render import render
 from templates_store.exchange import communication_files
 from templates_store.models import Block, TemplateVersion
 from templates_store.shared_selectors import block_where_used

@@ -10,8 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from ccm import metrics
 from channels.models import Message
 from channels.rate_limits import RateLimiter
-from channels.rendering import render
 from compliance.services import archive_record_create, archive_seal
+from rendering.render import render
 from tests.factories.templates_store import SAMPLE, published_version
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.factories.ccm import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-# Django templates of the UI (channels/jinja holds message templates, shown only in
+# Django templates of the UI (rendering/jinja holds message templates, shown only in
 # sandboxed frames with scripts off).
 UI_TEMPLATES = [
     p

@@ -321,7 +321,7 @@ class CommunicationSettingsTests:
 
 class CssAndTextTests:
     def _email(self, body: str):
-        from channels.rendering import render_content
+        from rendering.render import render_content
 
         return render_content(
             channel="email",

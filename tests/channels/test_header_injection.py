@@ -10,7 +10,7 @@ from django.core.mail.message import sanitize_address
 
 from channels import services
 from channels.backends.email import email_build
-from channels.rendering import render_content
+from rendering.render import render_content
 from tests.factories.ccm import UserFactory
 from tests.factories.templates_store import SAMPLE, BrandFactory, published_version
 

@@ -6,8 +6,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from channels.letter_formats import ENVELOPES
-from channels.rendering import Recipient, RenderError, render, render_pdf, render_pdfs
+from rendering.letter_formats import ENVELOPES
+from rendering.render import Recipient, RenderError, render, render_pdf, render_pdfs
 from templates_store.models import LetterEnvelope
 from tests.channels.pdf_checks import (
     assert_fonts_embedded,

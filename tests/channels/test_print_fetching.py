@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from channels.rendering import ASSETS_DIR, RenderError, render_content, render_pdf
+from rendering.render import ASSETS_DIR, RenderError, render_content, render_pdf
 from tests.factories.templates_store import BrandFactory
 from tests.recording_server import RecordingHandler, recording_server
 

@@ -19,14 +19,14 @@ from django.urls import reverse
 
 from channels import services
 from channels.models import Message
-from channels.rendering import (
+from channels.services.test_sends import version_test_send
+from rendering.render import (
     RenderBudgetError,
     RenderError,
     html_too_deep,
     render_content,
     render_pdf,
 )
-from channels.services.test_sends import version_test_send
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import TemplateVariant
 from tests.factories.ccm import UserFactory
@@ -644,7 +644,7 @@ class OperationBudgetTests:
             assert time.thread_time() - before > 0.8 * OPERATION_BUDGET_SECONDS
 
     def test_a_cheap_render_after_the_budget_is_spent_is_refused_at_once(self, settings):
-        from channels.sandbox import operation_budget
+        from rendering.sandbox import operation_budget
 
         settings.CCM_RENDER_MAX_CPU_SECONDS = OPERATION_BUDGET_SECONDS
         brand = BrandFactory()

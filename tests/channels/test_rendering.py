@@ -1,6 +1,6 @@
 import pytest
 
-from channels.rendering import Recipient, RenderError, render, render_content, render_pdf
+from rendering.render import Recipient, RenderError, render, render_content, render_pdf
 from tests.factories.templates_store import (
     SAMPLE,
     BrandFactory,

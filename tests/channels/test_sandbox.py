@@ -3,7 +3,7 @@ templates all end in a clean RenderError, in every field of every channel."""
 
 import pytest
 
-from channels.rendering import RenderError, render_content
+from rendering.render import RenderError, render_content
 from tests.factories.templates_store import BrandFactory, CommunicationFactory
 
 pytestmark = pytest.mark.django_db

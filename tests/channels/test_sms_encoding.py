@@ -1,6 +1,6 @@
 import pytest
 
-from channels.sms_encoding import GSM7, GSM7_EXTENSION, UCS2, sms_analyse, sms_split
+from rendering.sms_encoding import GSM7, GSM7_EXTENSION, UCS2, sms_analyse, sms_split
 from tests.channels.sms_segment_cases import CASES
 
 

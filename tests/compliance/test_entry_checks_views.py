@@ -3,10 +3,10 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from channels.backends.email import email_build
-from channels.rendering import Recipient, render, render_pdf
 from channels.services import version_test_send
 from compliance.models import AccessLog
 from compliance.services import archive_record_create
+from rendering.render import Recipient, render, render_pdf
 from templates_store.models import ReviewEvent
 from tests.factories.ccm import UserFactory
 from tests.factories.templates_store import SAMPLE, TestRecipientFactory

@@ -130,7 +130,7 @@ def test_a_score_outside_the_scale_is_refused(client, version):
 
 
 def test_survey_link_refuses_a_score_the_template_gets_wrong(version):
-    from channels.rendering import RenderError, render_content
+    from rendering.render import RenderError, render_content
 
     with pytest.raises(RenderError, match="whole number 0-10"):
         render_content(

@@ -19,10 +19,10 @@ from ccm.roles import OPERATOR
 from ccm.services import api_token_create
 from channels.backends.sms.file import read_outbox
 from channels.models import Batch, Message, PrintFile
-from channels.rendering import render
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 from customers.models import Customer
+from rendering.render import render
 from tests.factories.ccm import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import published_version

@@ -30,7 +30,7 @@ from channels.backends.base import SendResult
 from channels.backends.sms.base import SmsMessage
 from channels.backends.sms.base_requests import RequestsSmsBackend
 from channels.exceptions import DeliveryError
-from channels.sms_encoding import UCS2, sms_analyse
+from rendering.sms_encoding import UCS2, sms_analyse
 
 PRESETS: dict[str, dict[str, Any]] = {
     # https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource

@@ -21,7 +21,7 @@ from django.urls import reverse
 from channels.backends.base import SendResult
 from channels.backends.sms.base import SmsMessage
 from channels.backends.sms.base_requests import RequestsSmsBackend
-from channels.sms_encoding import UCS2, sms_analyse
+from rendering.sms_encoding import UCS2, sms_analyse
 
 # Kannel's DLR types: 1 delivered, 2 failed, 16 rejected by the SMSC (final ones only).
 DLR_MASK = 1 | 2 | 16

@@ -34,16 +34,16 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from ccm.metrics import render_timed
-from channels.letter_formats import envelope_format
-from channels.pdf_files import pdf_split
-from channels.sandbox import (
+from rendering.letter_formats import envelope_format
+from rendering.pdf_files import pdf_split
+from rendering.sandbox import (
     BudgetedSandbox,
     RenderBudgetExceeded,
     render_budget,
     render_limits,
     render_within_budget,
 )
-from channels.sms_encoding import SmsInfo, sms_analyse
+from rendering.sms_encoding import SmsInfo, sms_analyse
 
 if TYPE_CHECKING:
     from templates_store.models import Brand, TemplateVersion
@@ -70,7 +70,7 @@ class RenderError(Exception):
 
 
 class RenderBudgetError(RenderError):
-    """The render went over its budget (``channels.sandbox``: output size, integer
+    """The render went over its budget (``rendering.sandbox``: output size, integer
     digits, text length, loop iterations, CPU time, HTML nesting); the message names the
     limit. Retrying cannot help: the same content and data go over it again."""
 
@@ -250,7 +250,7 @@ def _filter_css(value: Any) -> Markup:
 
 
 def _make_environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    # The immutable sandbox with a budget per render (channels/sandbox.py).
+    # The immutable sandbox with a budget per render (rendering/sandbox.py).
     env = BudgetedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
@@ -611,12 +611,12 @@ def render_content(
     envelope: str = "",
 ) -> Rendered:
     """Render one channel's content with ``data``, within the render budget
-    (``channels.sandbox``). Raises RenderError (RenderBudgetError over the budget).
+    (``rendering.sandbox``). Raises RenderError (RenderBudgetError over the budget).
 
     ``recipient`` fills a letter's address window; ``letter_date`` is the date printed
     on it (the message's date in the pipeline, so that a re-render is identical).
     ``shared`` gives the blocks and theme (by default the brand's latest published ones).
-    ``envelope`` (a ``channels.letter_formats`` key) sets a letter's page and window.
+    ``envelope`` (a ``rendering.letter_formats`` key) sets a letter's page and window.
     """
     if channel not in ("email", "sms", "print"):
         raise RenderError(f"unknown channel {channel!r}")
