@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from templates_store.models import Channel
+from ccm.vocabulary import Channel, MessageStatus
 
 
 class Batch(models.Model):
@@ -56,16 +56,7 @@ class Batch(models.Model):
 class Message(models.Model):
     """One communication to one recipient on one channel; its status is the source of truth."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RENDERING = "rendering", _("Rendering")
-        SENDING = "sending", _("Sending")
-        AWAITING_PRINT = "awaiting_print", _("Awaiting print file")
-        SENT = "sent", _("Sent")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed")
-        SUPPRESSED = "suppressed", _("Suppressed")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = MessageStatus
 
     CLAIMED_STATUSES = (Status.RENDERING, Status.SENDING)
     DONE_STATUSES = (

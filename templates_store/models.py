@@ -9,12 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    SMS = "sms", _("SMS")
-    PRINT = "print", _("Print letter")
-
+from ccm.vocabulary import Channel
 
 hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour as #RRGGBB."))
 font_stack = RegexValidator(r"^[\w\s,'\"-]+$", _("Font names separated by commas."))
