@@ -33,7 +33,7 @@ class EnvExampleTests:
 
     def test_the_scan_finds_settings_spread_over_several_lines(self):
         names = settings_read()
-        # Read as env_str(\n    "CCM_RATE_LIMIT_REDIS_URL", ...) in base.py.
+        # Read as env_str(\n    "CCM_RATE_LIMIT_REDIS_URL", ...) in backends.py.
         assert "CCM_RATE_LIMIT_REDIS_URL" in names
         assert {"DATABASE_URL", "DJANGO_SECRET_KEY", "CELERY_BROKER_URL"} <= set(names)
 
