@@ -1,17 +1,12 @@
-"""REST API for customers: bulk upsert and a customer's communication timeline."""
+"""REST API for customers: bulk upsert (a customer with their timeline is insight's)."""
 
-from typing import Any
-
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ccm.permissions import request_user
-from customers import selectors, services
-from customers.models import Customer
+from customers import services
 
 
 class CustomerRowSerializer(serializers.Serializer):
@@ -35,29 +30,6 @@ class CustomerUpsertSerializer(serializers.Serializer):
     customers = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
 
 
-class CustomerSerializer(serializers.ModelSerializer):
-    consents = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Customer
-        fields = [
-            "external_id",
-            "name",
-            "locale",
-            "timezone",
-            "email",
-            "phone",
-            "postal_address",
-            "channel_preference",
-            "consents",
-            "created_at",
-            "updated_at",
-        ]
-
-    def get_consents(self, customer: Customer) -> dict[str, bool]:
-        return {c.category: c.granted for c in customer.consents.all()}
-
-
 class CustomerUpsertView(APIView):
     """Create or update customers by external id, in bulk."""
 
@@ -78,18 +50,3 @@ class CustomerUpsertView(APIView):
         payload = CustomerUpsertSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return Response(services.customer_upsert_many(rows=payload.validated_data["customers"]))
-
-
-class CustomerDetailView(APIView):
-    required_permissions = {"GET": "customers.view_customer"}
-
-    @extend_schema(responses=CustomerSerializer)
-    def get(self, request: Request, external_id: str) -> Response:
-        customer = get_object_or_404(
-            Customer.objects.prefetch_related("consents"), external_id=external_id
-        )
-        body: dict[str, Any] = dict(CustomerSerializer(customer).data)
-        body["timeline"] = selectors.customer_timeline(
-            customer=customer, viewer=request_user(request)
-        )[:200]
-        return Response(body)

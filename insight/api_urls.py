@@ -1,6 +1,6 @@
 from django.urls import path
 
-from insight import api
+from insight import api, customer_api
 
 urlpatterns = [
     path("insight/figures", api.FiguresView.as_view(), name="api-insight-figures"),
@@ -10,4 +10,9 @@ urlpatterns = [
         name="api-insight-figure",
     ),
     path("insight/goals", api.GoalListView.as_view(), name="api-insight-goals"),
+    path(
+        "customers/<str:external_id>",
+        customer_api.CustomerDetailView.as_view(),
+        name="api-customer-detail",
+    ),
 ]

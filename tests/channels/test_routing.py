@@ -10,8 +10,8 @@ from channels import services
 from channels.backends.sms import locmem as sms_outbox
 from channels.models import DeliveryEvent, Message
 from customers.models import Suppression
-from customers.selectors import customer_timeline
 from customers.services import consent_set, suppression_add
+from insight.timeline import customer_timeline
 from tests.factories.ccm import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import SAMPLE, CommunicationFactory, published_version

@@ -9,10 +9,10 @@ from django.utils import timezone
 from ccm.roles import COMPLIANCE_OFFICER
 from channels.models import Message
 from channels.services.dispatch import message_render
-from customers.selectors import customer_timeline
 from insight import services
 from insight.models import Survey, SurveyAnswer
 from insight.surveys import Reference, token_make
+from insight.timeline import customer_timeline
 from templates_store.lint import version_lint
 from tests.factories.ccm import UserFactory
 from tests.factories.customers import CustomerFactory
