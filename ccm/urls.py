@@ -4,8 +4,6 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from ccm import api, health, metrics, views
-from channels.webhooks import sms as sms_webhooks
-from channels.webhooks.anymail import provider_webhook_urls
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", api.ApiRootView.as_view(), name="api-root"),
@@ -17,6 +15,13 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("compliance.api_urls")),
     path("", include("customers.api_urls")),
     path("", include("insight.api_urls")),
+]
+
+# The customers namespace holds the list (customers) and the customer page with its timeline
+# (insight's, as it reads what channels sent and compliance archived).
+customer_urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("customers.urls")),
+    path("", include("insight.customer_urls")),
 ]
 
 handler404 = "ccm.views.page_not_found"
@@ -35,12 +40,11 @@ urlpatterns = [
     path("batches/", include("channels.urls")),
     path("archive/", include("compliance.urls")),
     path("mailbox/", include(("ccm.mailbox", "mailbox"))),
-    path("customers/", include("customers.urls")),
+    path("customers/", include((customer_urlpatterns, "customers"))),
     path("insight/", include("insight.urls")),
     path("s/", include("insight.survey_urls")),
     path("e/", include("channels.email_urls")),
     path("api/", include(api_urlpatterns)),
     path("admin/", admin.site.urls),
-    path("anymail/", provider_webhook_urls()),
-    path("webhooks/sms/dlr/<str:token>/", sms_webhooks.sms_delivery_report, name="sms-dlr"),
+    path("", include("channels.webhooks.urls")),
 ]
