@@ -9,5 +9,7 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels and dispatch"
 
     def ready(self) -> None:
-        # Connects the receiver of django-anymail's tracking signal (ESP delivery events).
+        # receivers connects the receivers of the archive's signals; webhooks.anymail the
+        # receiver of django-anymail's tracking signal (ESP delivery events).
+        from channels import receivers  # noqa: F401
         from channels.webhooks import anymail  # noqa: F401

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ccm.permissions import request_user
-from channels.models import Message
+from ccm.vocabulary import Channel, MessageStatus
 from compliance import selectors, services
 from compliance.models import AccessLog, ArchiveEntry
 
@@ -103,11 +103,11 @@ class ArchiveEntryListView(generics.ListAPIView):
 
 class ArchiveSearchParams(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True)
-    channel = serializers.ChoiceField(choices=["email", "sms", "print"], required=False)
+    channel = serializers.ChoiceField(choices=Channel.values, required=False)
     batch = serializers.IntegerField(required=False, min_value=1)
     communication = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, min_value=1)
-    status = serializers.ChoiceField(choices=Message.Status.values, required=False)
+    status = serializers.ChoiceField(choices=MessageStatus.values, required=False)
     words = serializers.CharField(required=False, allow_blank=True)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)

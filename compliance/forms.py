@@ -1,13 +1,15 @@
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from channels.models import Batch, Message
+from ccm.vocabulary import Channel, MessageStatus
 from compliance import selectors
-from templates_store.models import Channel, Communication
+from compliance.models import LegalHold
+from templates_store.models import Communication
 
 
 class ArchiveSearchForm(forms.Form):
@@ -40,7 +42,7 @@ class ArchiveSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         everything = [("", gettext_lazy("All"))]
         self.fields["channel"].choices = everything + list(Channel.choices)  # type: ignore[attr-defined]
-        self.fields["status"].choices = everything + list(Message.Status.choices)  # type: ignore[attr-defined]
+        self.fields["status"].choices = everything + list(MessageStatus.choices)  # type: ignore[attr-defined]
         self.fields["communication"].choices = everything + [  # type: ignore[attr-defined]
             (key, f"{name} ({key})")
             for key, name in Communication.objects.order_by("name").values_list("key", "name")
@@ -74,6 +76,13 @@ def _start_of_day(day: dt.date) -> dt.datetime:
 
 def _end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+def _hold_batches() -> QuerySet[Model]:
+    """Every batch a hold may name: the batch model is the one the hold's foreign key
+    names (channels', a layer above the archive)."""
+    batch_model = cast(type[Model], LegalHold._meta.get_field("batch").related_model)
+    return batch_model._default_manager.all()
 
 
 class LegalHoldForm(forms.Form):
@@ -117,11 +126,11 @@ class LegalHoldForm(forms.Form):
             )
         return customer
 
-    def clean_batch(self) -> Batch | None:
+    def clean_batch(self) -> Model | None:
         number = self.cleaned_data["batch"]
         if number is None:
             return None
-        batch = Batch.objects.filter(pk=number).first()
+        batch = _hold_batches().filter(pk=number).first()
         if batch is None:
             raise forms.ValidationError(
                 gettext_lazy("There is no batch #%(id)s."), params={"id": number}

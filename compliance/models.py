@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from templates_store.models import Channel
+from ccm.vocabulary import Channel
 
 
 class ArchiveEntry(models.Model):

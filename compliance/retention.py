@@ -20,9 +20,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ccm.chunking import chunked
-from channels.models import Message
 from compliance import chain, sealing
-from compliance.models import AccessLog, ArchiveEntry, LegalHold, PurgeRun, Tombstone
+from compliance.models import AccessLog, ArchiveEntry, LegalHold, PurgeRun, Seal, Tombstone
+from compliance.signals import entries_purged
 
 _CHUNK = 500
 # The database role that alone may delete archive entries (compliance/0011).
@@ -113,8 +113,6 @@ def legal_hold_release(*, hold: LegalHold, actor: User, reason: str) -> LegalHol
 
 
 def _sealed_leaves() -> dict[int, str]:
-    from compliance.models import Seal
-
     leaves: dict[int, str] = {}
     for seal_leaves in Seal.objects.values_list("leaves", flat=True).iterator(chunk_size=10):
         leaves.update({int(entry_id): leaf for entry_id, leaf in seal_leaves})
@@ -199,7 +197,7 @@ def _purge_entries(entries: list[ArchiveEntry], run: PurgeRun, sealed: dict[int,
             tombstone.signature = chain.tombstone_signature(tombstone)
         Tombstone.objects.bulk_create(tombstones)
         message_ids = [e.message_id for e in entries if e.message_id]
-        Message.objects.filter(id__in=message_ids).update(recipient="", recipient_name="", data={})
+        entries_purged.send(sender=ArchiveEntry, message_ids=message_ids)
         _delete_as_purger(ids)
     names = {e.artifact_name for e in entries}
     still_used = set(
