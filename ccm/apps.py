@@ -9,8 +9,8 @@ class CcmConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import worker_ready
 
-        # checks registers the deploy checks; log_context binds task ids to log records.
-        from ccm import checks, log_context  # noqa: F401
+        # log_context binds task ids to log records.
+        from ccm import log_context  # noqa: F401
         from ccm.metrics import worker_metrics_serve
         from ccm.outbound import allowed_networks
         from ccm.roles import roles_sync_after_migrate

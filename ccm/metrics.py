@@ -27,9 +27,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -43,6 +41,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ccm import broker
 from ccm.client_address import client_address
 
 logger = logging.getLogger(__name__)
@@ -77,55 +76,27 @@ def render_timed(func: F) -> F:
     return timed  # type: ignore[return-value]
 
 
+# Gauges read at scrape time from data the apps own: each app registers its collector
+# from its AppConfig.ready() (channels/gauges.py, compliance/gauges.py).
+_scrape_collectors: dict[str, Collector] = {}
+
+
+def scrape_collector_register(name: str, collector: Collector) -> None:
+    """Have ``/metrics`` read ``collector`` at each scrape (one collector per ``name``)."""
+    _scrape_collectors[name] = collector
+
+
 class DatabaseCollector(Collector):
-    """Gauges read from the database and the broker at each scrape."""
+    """Gauges read from the database (the apps' collectors) and the broker at each scrape."""
 
     def collect(self) -> Iterator[Metric]:
-        yield self._messages()
-        yield from self._archive()
+        for collector in _scrape_collectors.values():
+            yield from collector.collect()
         queues = self._queues()
         if queues is not None:
             yield queues
 
-    def _messages(self) -> GaugeMetricFamily:
-        from channels.models import Message
-
-        family = GaugeMetricFamily(
-            "ccm_messages", "Messages by state and channel.", labels=["state", "channel"]
-        )
-        counts = {
-            (row["status"], row["channel"]): row["n"]
-            for row in Message.objects.order_by()
-            .values("status", "channel")
-            .annotate(n=Count("id"))
-        }
-        # Every combination, zeros included, so that rates and alerts see a series start.
-        for state in Message.Status.values:
-            for channel in ("email", "sms", "print"):
-                family.add_metric([state, channel], counts.get((state, channel), 0))
-        return family
-
-    def _archive(self) -> Iterator[GaugeMetricFamily]:
-        from compliance.models import ArchiveEntry, Seal
-
-        sealed_up_to = Seal.objects.aggregate(last=Max("last_entry_id"))["last"] or 0
-        unsealed = ArchiveEntry.objects.filter(pk__gt=sealed_up_to).order_by()
-        oldest = unsealed.aggregate(oldest=Min("created_at"))["oldest"]
-        lag = (timezone.now() - oldest).total_seconds() if oldest is not None else 0.0
-        yield GaugeMetricFamily(
-            "ccm_archive_seal_lag_seconds",
-            "Age of the oldest archive entry not yet sealed (0 when all are sealed).",
-            value=max(lag, 0.0),
-        )
-        yield GaugeMetricFamily(
-            "ccm_archive_unsealed_entries",
-            "Archive entries not yet sealed.",
-            value=unsealed.count(),
-        )
-
     def _queues(self) -> GaugeMetricFamily | None:
-        from ccm import broker
-
         try:
             lengths = broker.broker_queue_sizes()
         except Exception as exc:  # a broker outage must not hide the rest

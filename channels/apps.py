@@ -9,7 +9,14 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Channels and dispatch"
 
     def ready(self) -> None:
-        # receivers connects the receivers of the archive's signals; webhooks.anymail the
-        # receiver of django-anymail's tracking signal (ESP delivery events).
-        from channels import receivers  # noqa: F401
+        # checks registers the deploy checks; receivers connects the receivers of the
+        # archive's signals; webhooks.anymail the receiver of django-anymail's tracking
+        # signal (ESP delivery events); tasks registers the Celery tasks in every process,
+        # so that channels.enqueue (which sends by name) finds them, also when
+        # CELERY_TASK_ALWAYS_EAGER runs them in the caller's process.
+        from ccm.metrics import scrape_collector_register
+        from channels import checks, receivers, tasks  # noqa: F401
+        from channels.gauges import MessageGauges
         from channels.webhooks import anymail  # noqa: F401
+
+        scrape_collector_register("channels.messages", MessageGauges())

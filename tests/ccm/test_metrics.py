@@ -90,7 +90,7 @@ class MetricsContentTests:
         assert _scrape(client)[("ccm_archive_seal_lag_seconds", ())] == 0
         entry = _archive_entry(version)
         ten_minutes_on = entry.created_at + timedelta(minutes=10)
-        with mock.patch("ccm.metrics.timezone.now", return_value=ten_minutes_on):
+        with mock.patch("compliance.gauges.timezone.now", return_value=ten_minutes_on):
             samples = _scrape(client)
         assert samples[("ccm_archive_seal_lag_seconds", ())] == 600
         assert samples[("ccm_archive_unsealed_entries", ())] == 1

@@ -205,7 +205,7 @@ class WebhookSecretCheckTests:
     def test_with_a_secret_or_with_smtp_the_check_passes(self, settings):
         settings.EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
         settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
-        from ccm.checks import webhook_secret_check
+        from channels.checks import webhook_secret_check
 
         assert webhook_secret_check(None) == []
         settings.EMAIL_BACKEND = "channels.backends.email.SmtpBackend"

@@ -1,9 +1,12 @@
-"""System checks of the production settings (``manage.py check --deploy``)."""
+"""System checks of the sending settings (``manage.py check --deploy``), registered when
+ChannelsConfig.ready() imports this module."""
 
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+
+from channels.webhooks.anymail import webhook_secrets
 
 
 @register(Tags.security, deploy=True)
@@ -11,8 +14,6 @@ def webhook_secret_check(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     """An ESP mail backend (django-anymail) needs ``ANYMAIL_WEBHOOK_SECRET``: without it
     the ESP cannot report events (the /anymail/ routes answer 404), and a deployment that
     relies on bounces and complaints would silently lose them."""
-    from channels.webhooks.anymail import webhook_secrets
-
     if not str(settings.EMAIL_BACKEND).startswith("anymail.") or webhook_secrets():
         return []
     return [
