@@ -17,6 +17,13 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("insight.api_urls")),
 ]
 
+# The studio's namespace holds its pages (templates_store) and the test sends from the version
+# page (channels', as they send).
+communication_urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("templates_store.urls")),
+    path("", include("channels.test_send_urls")),
+]
+
 # The customers namespace holds the list (customers) and the customer page with its timeline
 # (insight's, as it reads what channels sent and compliance archived).
 customer_urlpatterns: list[URLPattern | URLResolver] = [
@@ -36,7 +43,7 @@ urlpatterns = [
     path("login/enrol/", views.login_enrol, name="login_enrol"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("communications/", include("templates_store.urls")),
+    path("communications/", include((communication_urlpatterns, "templates_store"))),
     path("batches/", include("channels.urls")),
     path("archive/", include("compliance.urls")),
     path("mailbox/", include(("ccm.mailbox", "mailbox"))),

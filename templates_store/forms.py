@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
-from templates_store.models import Channel, Communication, LetterEnvelope
+from ccm.vocabulary import Channel
+from templates_store.models import Communication
+from templates_store.models.communications import LetterEnvelope
 
 MONO = {"spellcheck": "false", "autocomplete": "off"}
 
@@ -122,7 +124,7 @@ class LocaleForm(forms.Form):
 class TestSendForm(forms.Form):
     """Channel, language and recipient of a test send. ``recipients`` are (channel,
     address, label) the sender may choose from; which address is allowed is decided by
-    the service (``channels.services.test_recipients``), which names a refused one."""
+    the service (``templates_store.test_recipients``), which names a refused one."""
 
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     locale = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

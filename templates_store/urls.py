@@ -4,11 +4,11 @@ from templates_store import (
     exchange_views,
     matrix_views,
     publishing_views,
-    test_send_views,
     views,
 )
 
-app_name = "templates_store"
+# Included by ccm/urls.py into the "templates_store" namespace, with the test sends
+# (channels/test_send_urls.py).
 
 urlpatterns = [
     path("", views.communication_list, name="communication_list"),
@@ -32,27 +32,6 @@ urlpatterns = [
         name="version_preview_pdf",
     ),
     path("versions/<int:pk>/checks/", views.version_checks, name="version_checks"),
-    path(
-        "versions/<int:pk>/test-send/",
-        test_send_views.version_test_send_view,
-        name="version_test_send",
-    ),
-    path("test-recipients/", test_send_views.test_recipients, name="test_recipients"),
-    path(
-        "test-recipients/phones/",
-        test_send_views.test_recipient_phone_add,
-        name="test_recipient_phone_add",
-    ),
-    path(
-        "test-recipients/phones/confirm/",
-        test_send_views.test_recipient_phone_confirm,
-        name="test_recipient_phone_confirm",
-    ),
-    path(
-        "test-recipients/phones/remove/",
-        test_send_views.test_recipient_phone_remove,
-        name="test_recipient_phone_remove",
-    ),
     path("versions/<int:pk>/submit/", views.version_submit, name="version_submit"),
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),

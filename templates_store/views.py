@@ -20,7 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires
-from channels.services.test_recipients import test_recipients_for, test_sends_for_version
+from ccm.vocabulary import Channel
 from rendering.render import RenderError
 from templates_store import diffs, previews, selectors, services
 from templates_store.diagnostics import SYNTAX, Diagnostic, content_diagnostics
@@ -33,8 +33,9 @@ from templates_store.forms import (
 )
 from templates_store.lint import ERROR, version_lint
 from templates_store.matrix import owner_teams
-from templates_store.models import Channel, Communication, TemplateVersion
+from templates_store.models import Communication, TemplateVersion
 from templates_store.palette import palette_blocks, palette_for
+from templates_store.test_recipients import test_recipients_for, test_sends_for_version
 
 VIEW_COMMUNICATION = "templates_store.view_communication"
 ADD_COMMUNICATION = "templates_store.add_communication"

@@ -1,6 +1,6 @@
 """A designer sends the current content of a version to themself, through the real backends.
 
-Who may receive a test is decided in ``channels.services.test_recipients``: the sender's
+Who may receive a test is decided in ``templates_store.test_recipients``: the sender's
 own email, phones they verified, the administrators' allowlist. Each person has a budget
 of tests (``CCM_TEST_SEND_RATE_LIMIT``, e.g. ``"30/hour"``) and of phone verification
 codes (``CCM_PHONE_VERIFICATION_RATE_LIMIT``), in the ``ccm.throttling`` rate syntax.
@@ -28,12 +28,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ccm.throttling import rate_parse
+from ccm.vocabulary import Channel
 from channels.backends import sms_backends
 from channels.backends.email import email_build
 from channels.backends.sms.base import SmsMessage
 from channels.exceptions import DeliveryError
 from channels.services.sms import sms_number_check, sms_throttle
-from channels.services.test_recipients import (
+from compliance.models import ArchiveEntry
+from compliance.services import archive_record_create
+from rendering.render import Recipient, Rendered, render, render_pdf
+from templates_store.models import TemplateVersion, TestSendLog, VerifiedPhone
+from templates_store.test_recipients import (
     ALLOWLIST,
     TestSendRateLimited,
     TestSendRefused,
@@ -41,10 +46,6 @@ from channels.services.test_recipients import (
     phone_normalise,
     test_recipient_check,
 )
-from compliance.models import ArchiveEntry
-from compliance.services import archive_record_create
-from rendering.render import Recipient, Rendered, render, render_pdf
-from templates_store.models import Channel, TemplateVersion, TestSendLog, VerifiedPhone
 
 TEST_SUBJECT_PREFIX = "[TEST] "
 

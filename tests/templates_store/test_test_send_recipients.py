@@ -9,11 +9,11 @@ from django.core import mail
 from django.urls import reverse
 
 from channels.backends.sms import locmem as sms_locmem
-from channels.services.test_recipients import TestSendRefused
 from channels.services.test_sends import version_test_send
 from compliance.models import ArchiveEntry
 from templates_store import services
 from templates_store.models import TestRecipient, TestSendLog, VerifiedPhone
+from templates_store.test_recipients import TestSendRefused
 from tests.factories.ccm import UserFactory
 from tests.factories.templates_store import TestRecipientFactory, VerifiedPhoneFactory
 

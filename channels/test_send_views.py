@@ -2,8 +2,10 @@
 sees who may receive their tests and verifies a mobile number with a one-time code.
 
 Who may receive a test, the per-user budget and the log are in
-``channels.services.test_sends`` and ``test_recipients``; these views parse forms and
-show the service's refusal under the field it is about."""
+``channels.services.test_sends`` and ``templates_store.test_recipients``; these views parse
+forms and show the service's refusal under the field it is about. The routes keep the
+studio's names (``templates_store:version_test_send``, ``templates_store:test_recipients``,
+channels/test_send_urls.py)."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -13,18 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires_any
+from ccm.vocabulary import Channel
 from channels.exceptions import DeliveryError
-from channels.services.test_recipients import (
+from channels.services.test_sends import phone_verification_start, version_test_send
+from rendering.render import RenderError
+from templates_store import previews
+from templates_store.forms import PhoneCodeForm, PhoneNumberForm
+from templates_store.models import TestRecipient, VerifiedPhone
+from templates_store.test_recipients import (
     TestSendRateLimited,
     TestSendRefused,
     phone_remove,
     phone_verification_confirm,
 )
-from channels.services.test_sends import phone_verification_start, version_test_send
-from rendering.render import RenderError
-from templates_store import previews
-from templates_store.forms import PhoneCodeForm, PhoneNumberForm
-from templates_store.models import Channel, TestRecipient, VerifiedPhone
 from templates_store.views import (
     CHANGE_VERSION,
     SUBMIT_VERSION,
@@ -103,7 +106,7 @@ def _recipients_page(
     phones = list(VerifiedPhone.objects.filter(user=user))
     return render(
         request,
-        "templates_store/test_recipients.html",
+        "channels/test_recipients.html",
         {
             "phones": phones,
             "phone_form": phone_form or PhoneNumberForm(),

@@ -26,17 +26,13 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from templates_store.models import (
-    Channel,
-    TemplateVersion,
-    TestRecipient,
-    TestSendLog,
-    VerifiedPhone,
-)
+from ccm.vocabulary import Channel
+from templates_store.models import TemplateVersion, TestRecipient, TestSendLog, VerifiedPhone
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
+# The salt keeps the path the codes were first hashed under: codes in flight stay valid.
 _CODE_SALT = "channels.services.test_recipients.phone-code"
 
 OWN_EMAIL = "own_email"
