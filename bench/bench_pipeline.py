@@ -281,9 +281,9 @@ def _set_up() -> tuple[str, str, dict[str, str]]:
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
-    from ccm.demo import content
-    from ccm.demo.loading import demo_load
     from ccm.services import api_token_create
+    from demo import content
+    from demo.loading import demo_load
 
     call_command("migrate", verbosity=0)
     demo_load(customer_count=1, batch_size=0)

@@ -12,9 +12,12 @@ import jinja2
 import weasyprint
 from markupsafe import Markup
 
-from ccm.demo.content import BRAND, STATEMENT_VARIANTS, sample_data
+from demo.content import BRAND, STATEMENT_VARIANTS, sample_data
+from rendering.environment import LAYOUTS_DIR
 from rendering.letter_formats import envelope_format
-from rendering.render import LAYOUTS_DIR, Recipient, render_content, render_pdf
+from rendering.pdf import render_pdf
+from rendering.render import render_content
+from rendering.types import Recipient
 from templates_store.models import Brand
 from templates_store.shared_selectors import theme_of
 

@@ -174,8 +174,8 @@ class Project:
 def _set_up() -> tuple[Any, str]:
     from django.core.management import call_command
 
-    from ccm.demo import content
-    from ccm.demo.loading import demo_load
+    from demo import content
+    from demo.loading import demo_load
     from templates_store.models import Communication
     from templates_store.selectors import version_published
 

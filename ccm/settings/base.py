@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "channels.apps.ChannelsConfig",
     "compliance",
     "insight",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from ccm.demo import content
 from channels.backends.sms.file import read_outbox
+from demo import content
 from tests.integration.conftest import REPO_ROOT, _free_port
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,7 @@ START_TIMEOUT = 60
 BATCH_TIMEOUT = 120
 COMMUNICATION = "payment-reminder"
 # The demo, small: its users, brand and communications, a dozen customers.
-DEMO_LOAD = "from ccm.demo.loading import demo_load; demo_load(customer_count=12, batch_size=2)"
+DEMO_LOAD = "from demo.loading import demo_load; demo_load(customer_count=12, batch_size=2)"
 
 
 @dataclass

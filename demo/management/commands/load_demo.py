@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ccm.demo import DemoLoadError, demo_is_loaded, demo_load
+from demo.loading import DemoLoadError, demo_is_loaded, demo_load
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from ccm.demo.loading import demo_load
+from demo.loading import demo_load
 from rendering.render import render
 from templates_store.exchange import communication_files
 from templates_store.models import Block, TemplateVersion

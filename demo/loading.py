@@ -9,14 +9,14 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from ccm.demo import content, shared_content
-from ccm.demo.customers import DemoCustomer, demo_customers
-from ccm.demo.insight import demo_history_load
 from ccm.roles import ROLE_PERMISSIONS, roles_sync
 from channels.models import Batch
 from channels.services import batch_create
 from customers.models import Customer
 from customers.services import customer_upsert_many
+from demo import content, shared_content
+from demo.customers import DemoCustomer, demo_customers
+from demo.insight import demo_history_load
 from templates_store.models import Brand, Communication
 from templates_store.services import (
     communication_create,

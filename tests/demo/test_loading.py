@@ -10,7 +10,8 @@ from ccm import roles
 from channels.backends.sms import locmem as sms_locmem
 from channels.models import Batch, Message
 from customers.models import Customer
-from rendering.render import render, render_pdf
+from rendering.pdf import render_pdf
+from rendering.render import render
 from templates_store.models import Communication, TemplateVersion
 
 CHANNELS = {

@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from ccm.demo import content
 from ccm.two_factor import two_factor_required
+from demo import content
 from tests.factories.ccm import UserFactory
 
 

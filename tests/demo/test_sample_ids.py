@@ -7,8 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from ccm.demo.customers import demo_customers
-from ccm.demo.loading import CUSTOMER_COUNT, SEED
+from demo.customers import demo_customers
+from demo.loading import CUSTOMER_COUNT, SEED
 
 ROOT = Path(settings.BASE_DIR)
 APPS = ["ccm", "channels", "compliance", "customers", "insight", "templates_store"]

@@ -1,5 +1,5 @@
 # ruff: noqa: E501, RUF001 (letters and emails are prose; Japanese uses full-width punctuation)
-"""The demo's brand, people and communications: plain data, loaded by ``ccm.demo.loading``.
+"""The demo's brand, people and communications: plain data, loaded by ``demo.loading``.
 
 Every communication has English and Japanese content on each of its channels, a JSON
 Schema for its data and sample data that satisfies it.

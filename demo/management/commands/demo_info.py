@@ -4,9 +4,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ccm.demo import content
 from ccm.roles import ROLE_LABELS
 from ccm.two_factor import TWO_FACTOR_ROLES
+from demo import content
 
 # How a newcomer runs a command in the project's virtualenv (what `make run` made).
 MANAGE = ".venv/bin/python manage.py"

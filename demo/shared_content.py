@@ -3,7 +3,7 @@ written by the designer and approved and published by the approver through the s
 
 from django.contrib.auth.models import User
 
-from ccm.demo import content
+from demo import content
 from templates_store.models import Brand
 from templates_store.shared_services import (
     block_content_save,
