@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from channels.enqueue import MESSAGES_SEND
+
 REALTIME = "realtime"
 DEFAULT = "celery"
 EMAIL = "email"
@@ -23,7 +25,6 @@ PRINT = "print"
 # worker process, never behind the backlog of a batch.
 QUEUES = (REALTIME, DEFAULT, EMAIL, SMS, PRINT)
 
-_MESSAGES_SEND = "channels.tasks.messages_send"
 _CHANNEL_QUEUES = {"email": EMAIL, "sms": SMS, "print": PRINT}
 
 
@@ -59,7 +60,7 @@ def task_route(
 ) -> dict[str, str] | None:
     """Celery router: the queue of ``messages_send`` chunks; None (the default queue,
     ``celery``) for every other task."""
-    if name != _MESSAGES_SEND or options.get("queue"):
+    if name != MESSAGES_SEND or options.get("queue"):
         return None
     message_ids = args[0] if args else kwargs.get("message_ids")
     if not message_ids:
