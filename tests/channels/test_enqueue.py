@@ -47,11 +47,15 @@ def published(monkeypatch):
 
 class EnqueueTests:
     def test_the_tasks_are_registered_under_the_names_enqueue_sends(self):
-        assert tasks.batch_dispatch.name == enqueue.BATCH_DISPATCH == "channels.tasks.batch_dispatch"
+        assert (
+            tasks.batch_dispatch.name == enqueue.BATCH_DISPATCH == "channels.tasks.batch_dispatch"
+        )
         assert tasks.messages_send.name == enqueue.MESSAGES_SEND == "channels.tasks.messages_send"
         assert {enqueue.BATCH_DISPATCH, enqueue.MESSAGES_SEND} <= set(celery_app.tasks)
 
-    def test_nothing_is_sent_before_the_transaction_commits(self, django_capture_on_commit_callbacks):
+    def test_nothing_is_sent_before_the_transaction_commits(
+        self, django_capture_on_commit_callbacks
+    ):
         ids = _messages("email")
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             enqueue.messages_send_enqueue(ids)
