@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from ccm.vocabulary import Channel, MessageStatus
-from compliance import selectors
 from compliance.models import LegalHold
+from compliance.selectors import evidence as selectors
 from templates_store.models import Communication
 
 

@@ -25,7 +25,8 @@ from rest_framework.views import APIView
 
 from ccm.parsers import read_limited
 from ccm.permissions import request_user
-from rendering.render import RenderError
+from ccm.vocabulary import Channel
+from rendering.exceptions import RenderError
 from templates_store import exchange, previews, selectors, services
 from templates_store.api import (
     VariantSerializer,
@@ -35,7 +36,7 @@ from templates_store.api import (
     version_or_404,
 )
 from templates_store.lint import ERROR, version_lint
-from templates_store.models import Channel, TemplateVersion
+from templates_store.models import TemplateVersion
 
 VIEW_VERSION = "templates_store.view_templateversion"
 ADD_VERSION = "templates_store.add_templateversion"

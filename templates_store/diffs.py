@@ -12,7 +12,8 @@ from typing import Literal
 
 from django.utils.translation import gettext_lazy as _
 
-from templates_store.models import Channel, TemplateVariant, TemplateVersion
+from ccm.vocabulary import Channel
+from templates_store.models import TemplateVariant, TemplateVersion
 
 FIELDS = ("subject", "body_html", "body_text")
 FIELD_LABELS = {

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db.models import Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from templates_store.models import Channel, Communication, TemplateVariant, TemplateVersion
+from ccm.vocabulary import Channel
+from templates_store.models import Communication, TemplateVariant, TemplateVersion
 
 Status = TemplateVersion.Status
 # Versions that may still become the published one (retired ones only by a roll back).

@@ -9,9 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rendering.render import Recipient, Rendered, RenderError, render, render_content, render_pdf
-from rendering.sandbox import with_operation_budget
-from templates_store.models import Brand, Channel, TemplateVersion
+from ccm.vocabulary import Channel
+from rendering.exceptions import RenderError
+from rendering.pdf import render_pdf
+from rendering.render import render, render_content
+from rendering.sandbox.budget import with_operation_budget
+from rendering.types import Recipient, Rendered
+from templates_store.models import Brand, TemplateVersion
 
 CHANNELS: tuple[str, ...] = tuple(Channel.values)
 

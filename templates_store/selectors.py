@@ -5,13 +5,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from templates_store.models import (
-    Channel,
-    Communication,
-    ReviewEvent,
-    TemplateVariant,
-    TemplateVersion,
-)
+from ccm.vocabulary import Channel
+from templates_store.models import Communication, ReviewEvent, TemplateVariant, TemplateVersion
 
 
 def communication_list() -> QuerySet[Communication]:

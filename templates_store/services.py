@@ -24,11 +24,11 @@ from templates_store.lint import ERROR, version_lint
 from templates_store.models import (
     Brand,
     Communication,
-    LetterEnvelope,
     ReviewEvent,
     TemplateVariant,
     TemplateVersion,
 )
+from templates_store.models.communications import LetterEnvelope
 from templates_store.shared_services import version_pin_shared_content
 
 Status = TemplateVersion.Status

@@ -8,7 +8,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from templates_store.models import Block, BlockVersion, Channel, ThemeVersion
+from ccm.vocabulary import Channel
+from templates_store.models import Block, BlockVersion, ThemeVersion
 
 LOCALES = [code for code, _name in settings.LANGUAGES]
 

@@ -9,8 +9,12 @@ from dataclasses import replace
 
 from django.utils.translation import gettext as _
 
-from rendering.render import BlockSource, RenderError, SharedContent, render_content, render_pdf
-from templates_store.models import BlockVersion, Channel, ThemeVersion
+from ccm.vocabulary import Channel
+from rendering.blocks import BlockSource, SharedContent
+from rendering.exceptions import RenderError
+from rendering.pdf import render_pdf
+from rendering.render import render_content
+from templates_store.models import BlockVersion, ThemeVersion
 from templates_store.previews import SAMPLE_RECIPIENT, ChannelPreview
 from templates_store.shared_selectors import shared_content_latest, theme_of
 

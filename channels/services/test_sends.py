@@ -7,13 +7,13 @@ codes (``CCM_PHONE_VERIFICATION_RATE_LIMIT``), in the ``ccm.throttling`` rate sy
 The budget is counted on the log (``TestSendLog``), which every web process shares and an
 administrator reads: every attempt, sent, failed or refused, is a row of it.
 
-A test is marked as one: the email's subject starts with ``TEST_SUBJECT_PREFIX`` and it
-carries ``X-CCM-Test: true``; an SMS goes from ``CCM_TEST_SMS_SENDER``, not the brand's
-sender id (unless ``CCM_TEST_SMS_BRAND_SENDER`` is on), with its text as the customer
-would get it (same segments); the archive entry has ``is_test``.
+A test is marked as one: the email's subject starts with ``TEST_SUBJECT_PREFIX``
+(``rendering.as_sent``) and it carries ``X-CCM-Test: true``; an SMS goes from
+``CCM_TEST_SMS_SENDER``, not the brand's sender id (unless ``CCM_TEST_SMS_BRAND_SENDER``
+is on), with its text as the customer would get it (same segments); the archive entry
+has ``is_test``.
 """
 
-import dataclasses
 import math
 from datetime import timedelta
 from email.utils import make_msgid
@@ -36,7 +36,10 @@ from channels.exceptions import DeliveryError
 from channels.services.sms import sms_number_check, sms_throttle
 from compliance.models import ArchiveEntry
 from compliance.services import archive_record_create
-from rendering.render import Recipient, Rendered, render, render_pdf
+from rendering.as_sent import test_send_mark
+from rendering.pdf import render_pdf
+from rendering.render import render
+from rendering.types import Recipient
 from templates_store.models import TemplateVersion, TestSendLog, VerifiedPhone
 from templates_store.test_recipients import (
     ALLOWLIST,
@@ -47,15 +50,8 @@ from templates_store.test_recipients import (
     test_recipient_check,
 )
 
-TEST_SUBJECT_PREFIX = "[TEST] "
-
 Purpose = TestSendLog.Purpose
 Result = TestSendLog.Result
-
-
-def test_send_mark(rendered: Rendered) -> Rendered:
-    """``rendered`` as a test email carries it: the subject starts with ``[TEST]``."""
-    return dataclasses.replace(rendered, subject=TEST_SUBJECT_PREFIX + rendered.subject)
 
 
 def test_sms_sender(*, version: TemplateVersion) -> str:

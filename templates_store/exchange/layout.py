@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from templates_store.models import Block, Brand, Channel, Communication
+from ccm.vocabulary import Channel
+from templates_store.models import Block, Brand, Communication
 
 FORMAT = 1
 METADATA_YAML = "communication.yaml"

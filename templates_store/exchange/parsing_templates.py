@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ccm.input_checks import yaml_load_limited
-from rendering.render import HTML_ENV, TEXT_ENV
+from ccm.vocabulary import Channel
+from rendering.environment import HTML_ENV, TEXT_ENV
 from templates_store.exchange.layout import (
     BLOCK_FIELDS,
     BLOCKS_DIR,
@@ -26,7 +27,8 @@ from templates_store.exchange.layout import (
     block_extension,
     type_problem,
 )
-from templates_store.models import Block, Channel, block_key
+from templates_store.models import Block
+from templates_store.models.blocks import block_key
 
 _VARIANT_NAME = re.compile(
     r"^(?P<channel>[^.]+)\.(?P<locale>[^.]+)\.(?P<field>[^.]+)\.(?P<ext>[^.]+)$"

@@ -16,7 +16,7 @@ from channels.models import DeliveryEvent, Message, PrintFile
 from channels.services import printing
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
-from templates_store.models import LetterEnvelope
+from templates_store.models.communications import LetterEnvelope
 from tests.channels.pdf_checks import assert_well_formed, fonts, page_texts
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import SAMPLE, CommunicationFactory, published_version
