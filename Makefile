@@ -56,9 +56,12 @@ demo: install
 test: install system-packages-test
 	$(BIN)/python -m pytest -n 2
 
+# lint-imports holds the layers of pyproject.toml's [tool.importlinter] (docs/architecture.md#layers);
+# it reads the apps from the checkout, hence PYTHONPATH.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH="$(CURDIR)" $(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: install
 	$(BIN)/mypy .
