@@ -18,19 +18,18 @@ from ccm.views_access import AuthenticatedRequest, requires_any
 from ccm.vocabulary import Channel
 from channels.exceptions import DeliveryError
 from channels.services.test_sends import phone_verification_start, version_test_send
-from rendering.render import RenderError
+from rendering.exceptions import RenderError
 from templates_store import previews
 from templates_store.forms import PhoneCodeForm, PhoneNumberForm
 from templates_store.models import TestRecipient, VerifiedPhone
+from templates_store.permissions import CHANGE_VERSION, SUBMIT_VERSION
 from templates_store.test_recipients import (
     TestSendRateLimited,
     TestSendRefused,
     phone_remove,
     phone_verification_confirm,
 )
-from templates_store.views import (
-    CHANGE_VERSION,
-    SUBMIT_VERSION,
+from templates_store.views_versions import (
     _locale,
     _test_send_form,
     _version_or_404,

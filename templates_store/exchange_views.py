@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ccm.views_access import AuthenticatedRequest, requires
 from templates_store import exchange, selectors
 from templates_store.models import Communication
-from templates_store.views import ADD_VERSION, VIEW_VERSION
+from templates_store.permissions import ADD_VERSION, VIEW_VERSION
 
 MAX_UPLOAD_BYTES = exchange.MAX_TOTAL_BYTES
 

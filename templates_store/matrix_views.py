@@ -6,9 +6,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ccm.views_access import AuthenticatedRequest, requires
+from ccm.vocabulary import Channel
 from templates_store.matrix import CellState, communication_matrix, owner_teams
-from templates_store.models import Channel, Communication
-from templates_store.views import VIEW_COMMUNICATION
+from templates_store.models import Communication
+from templates_store.permissions import VIEW_COMMUNICATION
 
 LOCALES = [code for code, _name in settings.LANGUAGES]
 

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires
 from templates_store import services
-from templates_store.views import PUBLISH_VERSION, _error_messages, _version_or_404
+from templates_store.permissions import PUBLISH_VERSION
+from templates_store.views_versions import _error_messages, _version_or_404
 
 
 class PublishForm(forms.Form):

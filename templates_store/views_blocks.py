@@ -19,18 +19,19 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires, requires_any
-from rendering.render import RenderError
+from ccm.vocabulary import Channel
+from rendering.exceptions import RenderError
 from templates_store import shared_previews, shared_selectors, shared_services
 from templates_store.forms import ReviewForm
-from templates_store.models import Block, BlockVersion, Brand, Channel, SharedVersion, ThemeVersion
-from templates_store.shared_forms import LOCALES, BlockContentForm, BlockForm, ThemeForm
-from templates_store.views import (
+from templates_store.models import Block, BlockVersion, Brand, SharedVersion, ThemeVersion
+from templates_store.permissions import (
     CHANGE_VERSION,
     PUBLISH_VERSION,
     REVIEW_VERSION,
     SUBMIT_VERSION,
     VIEW_COMMUNICATION,
 )
+from templates_store.shared_forms import LOCALES, BlockContentForm, BlockForm, ThemeForm
 
 Status = BlockVersion.Status
 KINDS = ("block", "theme")
