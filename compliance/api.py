@@ -13,8 +13,9 @@ from rest_framework.response import Response
 
 from ccm.permissions import request_user
 from ccm.vocabulary import Channel, MessageStatus
-from compliance import selectors, services
+from compliance import services
 from compliance.models import AccessLog, ArchiveEntry
+from compliance.selectors import search as selectors
 
 
 class ArchiveEntrySerializer(serializers.ModelSerializer):

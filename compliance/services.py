@@ -49,75 +49,9 @@ def artifact_read(*, entry: ArchiveEntry) -> bytes:
         return fh.read()
 
 
-@transaction.atomic
-def archive_record_create(
-    *,
-    content: bytes,
-    content_type: str,
-    message: Any | None,
-    version: Any,
-    channel: str,
-    locale: str,
-    recipient: str,
-    recipient_name: str = "",
-    subject: str = "",
-    data: dict[str, Any],
-    customer: Any | None = None,
-    backend: str = "",
-    message_reference: str = "",
-    is_test: bool = False,
-) -> ArchiveEntry:
-    """Archive one communication as it leaves: the artifact bytes and what they were.
-
-    For a pipeline message already archived (a retry after a crash), the existing entry
-    is returned: one message, one entry.
-    """
-    if message is not None and not is_test:
-        existing = ArchiveEntry.objects.filter(message=message, is_test=False).first()
-        if existing is not None:
-            return existing
-    category = version.communication.category
-    retain_until = add_years(timezone.now(), retention_years(category))
-    name, digest = artifact_store(
-        content=content, content_type=content_type, retain_until=retain_until
-    )
-    entry = ArchiveEntry(
-        message=message,
-        is_test=is_test,
-        communication_id=version.communication_id,
-        version=version,
-        content_hash=version.content_hash,
-        customer=customer,
-        category=version.communication.category,
-        channel=channel,
-        locale=locale,
-        recipient=recipient,
-        recipient_name=recipient_name,
-        subject=subject,
-        data=data,
-        artifact_name=name,
-        artifact_sha256=digest,
-        artifact_size=len(content),
-        content_type=content_type,
-        backend=backend,
-        message_reference=message_reference,
-        created_at=timezone.now(),
-    )
-    try:
-        with transaction.atomic():
-            chain.chain_link_rows(ChainHead.Name.ENTRIES, [entry])
-            entry.save(force_insert=True)
-            return entry
-    except IntegrityError:
-        if message is None or is_test:
-            raise
-        # Another worker archived the same message first: its entry stands.
-        return ArchiveEntry.objects.get(message=message, is_test=False)
-
-
 @dataclass(frozen=True)
 class ArchiveRecord:
-    """One communication to archive: the arguments of ``archive_record_create``."""
+    """One communication to archive: the artifact bytes and what they were."""
 
     content: bytes
     content_type: str
@@ -138,6 +72,7 @@ class ArchiveRecord:
 def _entry_from_record(
     record: ArchiveRecord, *, name: str, digest: str, created_at: dt.datetime
 ) -> ArchiveEntry:
+    """The archive entry of ``record`` whose artifact was stored as ``name`` (unsaved)."""
     version = record.version
     return ArchiveEntry(
         message=record.message,
@@ -161,6 +96,73 @@ def _entry_from_record(
         message_reference=record.message_reference,
         created_at=created_at,
     )
+
+
+def archive_record_create(
+    *,
+    content: bytes,
+    content_type: str,
+    message: Any | None,
+    version: Any,
+    channel: str,
+    locale: str,
+    recipient: str,
+    recipient_name: str = "",
+    subject: str = "",
+    data: dict[str, Any],
+    customer: Any | None = None,
+    backend: str = "",
+    message_reference: str = "",
+    is_test: bool = False,
+) -> ArchiveEntry:
+    """Archive one communication as it leaves: the artifact bytes and what they were.
+
+    For a pipeline message already archived (a retry after a crash), the existing entry
+    is returned: one message, one entry.
+    """
+    return _archive_record_store(
+        ArchiveRecord(
+            content=content,
+            content_type=content_type,
+            message=message,
+            version=version,
+            channel=channel,
+            locale=locale,
+            recipient=recipient,
+            recipient_name=recipient_name,
+            subject=subject,
+            data=data,
+            customer=customer,
+            backend=backend,
+            message_reference=message_reference,
+            is_test=is_test,
+        )
+    )
+
+
+@transaction.atomic
+def _archive_record_store(record: ArchiveRecord) -> ArchiveEntry:
+    message = record.message
+    if message is not None and not record.is_test:
+        existing = ArchiveEntry.objects.filter(message=message, is_test=False).first()
+        if existing is not None:
+            return existing
+    category = record.version.communication.category
+    retain_until = add_years(timezone.now(), retention_years(category))
+    name, digest = artifact_store(
+        content=record.content, content_type=record.content_type, retain_until=retain_until
+    )
+    entry = _entry_from_record(record, name=name, digest=digest, created_at=timezone.now())
+    try:
+        with transaction.atomic():
+            chain.chain_link_rows(ChainHead.Name.ENTRIES, [entry])
+            entry.save(force_insert=True)
+            return entry
+    except IntegrityError:
+        if message is None or record.is_test:
+            raise
+        # Another worker archived the same message first: its entry stands.
+        return ArchiveEntry.objects.get(message=message, is_test=False)
 
 
 def archive_records_create(*, records: Sequence[ArchiveRecord]) -> list[ArchiveEntry]:
@@ -210,25 +212,7 @@ def archive_records_create(*, records: Sequence[ArchiveRecord]) -> list[ArchiveE
                 ArchiveEntry.objects.bulk_create(new)
     except IntegrityError:
         # A message of this chunk was archived meanwhile: the single path settles each.
-        return [
-            archive_record_create(
-                content=r.content,
-                content_type=r.content_type,
-                message=r.message,
-                version=r.version,
-                channel=r.channel,
-                locale=r.locale,
-                recipient=r.recipient,
-                recipient_name=r.recipient_name,
-                subject=r.subject,
-                data=r.data,
-                customer=r.customer,
-                backend=r.backend,
-                message_reference=r.message_reference,
-                is_test=r.is_test,
-            )
-            for r in records
-        ]
+        return [_archive_record_store(r) for r in records]
     return result
 
 

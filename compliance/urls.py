@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance import views
+from compliance import audit_views, hold_views, views
 
 app_name = "compliance"
 
@@ -11,11 +11,11 @@ urlpatterns = [
     path("<int:pk>/artifact/", views.entry_artifact, name="entry_artifact"),
     path("<int:pk>/export/", views.entry_export, name="entry_export"),
     path("<int:pk>/rerender/", views.entry_rerender, name="entry_rerender"),
-    path("holds/", views.hold_list, name="hold_list"),
-    path("holds/place/", views.hold_create, name="hold_create"),
-    path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
-    path("integrity/", views.integrity, name="integrity"),
-    path("integrity/verify/", views.integrity_verify, name="integrity_verify"),
-    path("integrity/seals.json", views.seal_export, name="seal_export"),
-    path("access-log/", views.access_log, name="access_log"),
+    path("holds/", hold_views.hold_list, name="hold_list"),
+    path("holds/place/", hold_views.hold_create, name="hold_create"),
+    path("holds/<int:pk>/release/", hold_views.hold_release, name="hold_release"),
+    path("integrity/", audit_views.integrity, name="integrity"),
+    path("integrity/verify/", audit_views.integrity_verify, name="integrity_verify"),
+    path("integrity/seals.json", audit_views.seal_export, name="seal_export"),
+    path("access-log/", audit_views.access_log, name="access_log"),
 ]

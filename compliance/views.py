@@ -2,17 +2,17 @@
 exactly as the customer got it with proof that it is unaltered, export evidence, place
 and release legal holds, check the seal chain, and (auditors) the log of who looked at
 what. The archive is read-only here; every search, view, download and export is itself
-recorded."""
+recorded.
+
+Legal holds have their pages in ``hold_views``, the seal chain and the access log in
+``audit_views``."""
 
 import json
 from typing import IO, Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,18 +20,26 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires
-from compliance import selectors, services
+from compliance import services
 from compliance.exports import evidence_export
-from compliance.forms import ArchiveSearchForm, EvidenceExportForm, LegalHoldForm, ReasonForm
-from compliance.models import AccessLog, ArchiveEntry, LegalHold
+from compliance.forms import ArchiveSearchForm, EvidenceExportForm
+from compliance.models import AccessLog, ArchiveEntry
 from compliance.rerender import RerenderCheck, archive_entry_rerender_check
-from compliance.retention import legal_hold_create, legal_hold_release
+from compliance.selectors.entries import archive_entry_artifact, archive_entry_get, artifact_open
+from compliance.selectors.evidence import (
+    archive_entries_for_customer,
+    archive_entry_approval,
+    archive_entry_retention,
+    customer_by_external_id,
+)
+from compliance.selectors.search import (
+    archive_entries_between,
+    archive_entry_page,
+    archive_entry_search,
+)
 
 VIEW_ENTRY = "compliance.view_archiveentry"
 EXPORT_ENTRY = "compliance.export_archiveentry"
-VIEW_ACCESS_LOG = "compliance.view_accesslog"
-VIEW_HOLD = "compliance.view_legalhold"
-MANAGE_HOLD = "compliance.manage_legalhold"
 PAGE_SIZE = 50
 # One evidence zip holds at most this many entries (it is built in one request).
 EXPORT_LIMIT = 10_000
@@ -45,7 +53,7 @@ ARTIFACT_MISSING = gettext_lazy(
 
 def _entry_or_404(pk: int) -> ArchiveEntry:
     try:
-        return selectors.archive_entry_get(pk=pk)
+        return archive_entry_get(pk=pk)
     except ArchiveEntry.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -65,7 +73,7 @@ def _zip_response(handle: IO[bytes]) -> FileResponse:
 
 
 def _search_entries(criteria: dict[str, Any]) -> QuerySet[ArchiveEntry]:
-    entries = selectors.archive_entry_search(
+    entries = archive_entry_search(
         query=criteria["q"].strip(),
         channel=criteria["channel"],
         batch=criteria["batch"],
@@ -75,7 +83,7 @@ def _search_entries(criteria: dict[str, Any]) -> QuerySet[ArchiveEntry]:
         words=criteria["words"].strip(),
         is_test=None if criteria["tests"] else False,
     )
-    return selectors.archive_entries_between(
+    return archive_entries_between(
         entries=entries, date_from=criteria["date_from"], date_to=criteria["date_to"]
     )
 
@@ -96,10 +104,10 @@ def _search_page(
     if form.is_valid():
         criteria = form.cleaned_data
         cursors = {key: request.GET.get(key, "") for key in ("older", "newer")}
-        page = selectors.archive_entry_page(
+        page = archive_entry_page(
             entries=_search_entries(criteria), size=PAGE_SIZE, count_limit=COUNT_LIMIT, **cursors
         )
-        customer = selectors.customer_by_external_id(external_id=criteria["q"].strip())
+        customer = customer_by_external_id(external_id=criteria["q"].strip())
         services.access_log_record(
             actor=request.user,
             action=AccessLog.Action.SEARCH,
@@ -140,11 +148,11 @@ def search_export(request: AuthenticatedRequest) -> HttpResponseBase:
         return _search_page(request, form, export_form, status=400)
     criteria = form.cleaned_data
     if export_form.cleaned_data["scope"] == EvidenceExportForm.SCOPE_CUSTOMER:
-        customer = selectors.customer_by_external_id(external_id=criteria["q"].strip())
+        customer = customer_by_external_id(external_id=criteria["q"].strip())
         if customer is None:
             export_form.add_error(None, _("The search does not name a customer."))
             return _search_page(request, form, export_form, status=400)
-        entries = selectors.archive_entries_for_customer(customer=customer)
+        entries = archive_entries_for_customer(customer=customer)
         query: dict[str, Any] = {"subject_access": customer.external_id}
     else:
         entries = _search_entries(criteria)
@@ -177,7 +185,7 @@ def _entry_page(
     rerender: RerenderCheck | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    artifact = selectors.archive_entry_artifact(entry=entry)
+    artifact = archive_entry_artifact(entry=entry)
     events = list(entry.message.events.all()) if entry.message is not None else []
     services.access_log_record(
         actor=request.user, action=AccessLog.Action.VIEW, entry=entry, query=query
@@ -190,8 +198,8 @@ def _entry_page(
             "artifact": artifact,
             "events": events,
             "data_json": json.dumps(entry.data, indent=2, ensure_ascii=False, sort_keys=True),
-            "retention": selectors.archive_entry_retention(entry=entry),
-            "approval": selectors.archive_entry_approval(entry=entry),
+            "retention": archive_entry_retention(entry=entry),
+            "approval": archive_entry_approval(entry=entry),
             "export_form": export_form or EvidenceExportForm(),
             "rerender": rerender,
         },
@@ -251,7 +259,7 @@ def entry_artifact(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     entry = _entry_or_404(pk)
     download = request.GET.get("download") == "1"
     try:
-        stored = selectors.artifact_open(entry=entry)
+        stored = artifact_open(entry=entry)
     except FileNotFoundError as exc:
         raise Http404 from exc
     services.access_log_record(
@@ -273,144 +281,3 @@ def entry_artifact(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         # sandboxed this way: browsers then refuse to show it.)
         response["Content-Security-Policy"] = "sandbox"
     return response
-
-
-# LEGAL HOLDS --------------------------------------------------------------------------
-
-
-def _hold_page(
-    request: AuthenticatedRequest,
-    *,
-    form: LegalHoldForm | None = None,
-    release: tuple[int, ReasonForm] | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    page = Paginator(selectors.legal_hold_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    release_hold, release_form = release if release else (None, ReasonForm())
-    return render(
-        request,
-        "compliance/hold_list.html",
-        {
-            "page": page,
-            "form": form or LegalHoldForm(),
-            "release_hold": release_hold,
-            "release_form": release_form,
-            "can_manage": request.user.has_perm(MANAGE_HOLD),
-        },
-        status=status,
-    )
-
-
-@requires(VIEW_HOLD)
-@require_GET
-def hold_list(request: AuthenticatedRequest) -> HttpResponse:
-    return _hold_page(request)
-
-
-@requires(MANAGE_HOLD)
-@require_POST
-def hold_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = LegalHoldForm(request.POST)
-    if form.is_valid():
-        try:
-            hold = legal_hold_create(owner=request.user, **form.hold_criteria())
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Legal hold #%(id)s placed.") % {"id": hold.pk})
-            return redirect("compliance:hold_list")
-    return _hold_page(request, form=form, status=400)
-
-
-@requires(MANAGE_HOLD)
-@require_POST
-def hold_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    hold = get_object_or_404(LegalHold, pk=pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _hold_page(request, release=(hold.pk, form), status=400)
-    if not hold.is_active:
-        messages.error(request, _("Legal hold #%(id)s is already released.") % {"id": hold.pk})
-        return redirect("compliance:hold_list")
-    legal_hold_release(hold=hold, actor=request.user, reason=form.cleaned_data["reason"])
-    messages.success(request, _("Legal hold #%(id)s released.") % {"id": hold.pk})
-    return redirect("compliance:hold_list")
-
-
-# INTEGRITY ----------------------------------------------------------------------------
-
-
-def _integrity_page(
-    request: AuthenticatedRequest, *, report: services.VerifyReport | None = None
-) -> HttpResponse:
-    page = Paginator(selectors.seal_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "compliance/integrity.html", {"page": page, "report": report})
-
-
-@requires(VIEW_ENTRY)
-@require_GET
-def integrity(request: AuthenticatedRequest) -> HttpResponse:
-    return _integrity_page(request)
-
-
-@requires(VIEW_ENTRY)
-@require_POST
-def integrity_verify(request: AuthenticatedRequest) -> HttpResponse:
-    """Recompute every seal, leaf and artifact hash now; the run is recorded."""
-    report = services.archive_verify()
-    services.access_log_record(
-        actor=request.user,
-        action=AccessLog.Action.SEARCH,
-        query={"verify": True, "ok": report.ok, "problems": len(report.problems)},
-    )
-    return _integrity_page(request, report=report)
-
-
-@requires(VIEW_ENTRY)
-@require_GET
-def seal_export(request: AuthenticatedRequest) -> HttpResponse:
-    """Every seal's public fields as JSON, for a third party to check the chain. The
-    download is recorded like every other export."""
-    seals = selectors.seals_public()
-    services.access_log_record(
-        actor=request.user,
-        action=AccessLog.Action.EXPORT,
-        query={"seals": len(seals["seals"])},
-    )
-    response = HttpResponse(json.dumps(seals, indent=2), content_type="application/json")
-    filename = f"seals-{timezone.localtime():%Y%m%d-%H%M%S}.json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-# ACCESS LOG ---------------------------------------------------------------------------
-
-
-@requires(VIEW_ACCESS_LOG)
-@require_GET
-def access_log(request: AuthenticatedRequest) -> HttpResponse:
-    actors = selectors.access_log_actors()
-    actor = request.GET.get("actor", "")
-    action = request.GET.get("action", "")
-    filters: dict[str, Any] = {}
-    if actor.isdigit():
-        filters["actor_id"] = int(actor)
-    if action in AccessLog.Action.values:
-        filters["action"] = action
-    page = selectors.access_log_page(
-        older=request.GET.get("older", ""),
-        newer=request.GET.get("newer", ""),
-        size=PAGE_SIZE,
-        **filters,
-    )
-    return render(
-        request,
-        "compliance/access_log.html",
-        {
-            "page": page,
-            "actors": actors,
-            "actor": actor,
-            "action": action,
-            "actions": AccessLog.Action.choices,
-        },
-    )

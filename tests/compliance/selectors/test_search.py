@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from compliance import selectors
 from compliance.models import ArchiveEntry
+from compliance.selectors import search as selectors
 from compliance.services import archive_record_create
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import published_version

@@ -3,8 +3,11 @@ import json
 
 import pytest
 from django.core.files.storage import storages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from compliance import audit_views
 from compliance.models import AccessLog, Seal
 from compliance.services import archive_record_create, archive_seal
 from tests.factories.ccm import UserFactory
@@ -143,3 +146,61 @@ class SealExportTests:
             assert hashlib.sha256(payload.encode()).hexdigest() == s["seal_hash"]
             previous = s["seal_hash"]
         assert seals[-1]["seal_hash"] == Seal.objects.get(sequence=2).seal_hash
+
+
+class AccessLogTests:
+    def test_an_auditor_sees_who_looked_at_what_and_filters_by_person(self, client, sent):
+        officer = login(client, "compliance_officer")
+        client.get(reverse("compliance:entry_list"), {"q": "alex"})
+        client.get(reverse("compliance:entry_detail", args=[sent["email"].pk]))
+        auditor = login(client, "auditor")
+        client.get(reverse("compliance:entry_list"))
+
+        response = client.get(reverse("compliance:access_log"))
+        assert response.status_code == 200
+        assert len(response.context["page"]) == 3
+        assert set(response.context["actors"]) == {officer, auditor}
+
+        response = client.get(reverse("compliance:access_log"), {"actor": officer.pk})
+        logs = list(response.context["page"])
+        assert [(log.action, log.entry_id) for log in logs] == [
+            ("view", sent["email"].pk),
+            ("search", None),
+        ]
+        page = response.content.decode()
+        assert officer.username in page and "<code>q=alex</code>" in page
+        assert reverse("compliance:entry_detail", args=[sent["email"].pk]) in page
+
+        response = client.get(reverse("compliance:access_log"), {"action": "search"})
+        assert {log.action for log in response.context["page"]} == {"search"}
+
+    def test_the_log_pages_older_and_newer_without_counting_it(self, client, monkeypatch):
+        monkeypatch.setattr(audit_views, "PAGE_SIZE", 4)
+        login(client, "auditor")
+        officer = UserFactory(username="officer")
+        AccessLog.objects.bulk_create(
+            AccessLog(actor=officer, action="search", query={"n": n}) for n in range(10)
+        )
+        url = reverse("compliance:access_log")
+
+        def numbers(response):
+            return [log.query["n"] for log in response.context["page"]]
+
+        with CaptureQueriesContext(connection) as queries:
+            newest = client.get(url, {"actor": officer.pk})
+        assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
+        assert numbers(newest) == [9, 8, 7, 6] and not newest.context["page"].newer
+        second = client.get(url, {"actor": officer.pk, "older": newest.context["page"].older})
+        last = client.get(url, {"actor": officer.pk, "older": second.context["page"].older})
+        assert numbers(second) == [5, 4, 3, 2]
+        assert numbers(last) == [1, 0] and not last.context["page"].older
+        back = client.get(url, {"actor": officer.pk, "newer": last.context["page"].newer})
+        assert numbers(back) == [5, 4, 3, 2]
+        assert f"older={second.context['page'].older}" in second.content.decode()
+        # A cursor that cannot be read gives the newest page.
+        assert numbers(client.get(url, {"older": "not-a-cursor"})) == [9, 8, 7, 6]
+
+    @pytest.mark.parametrize("role", ["compliance_officer", "operator", "designer", "approver"])
+    def test_only_auditors_see_the_access_log(self, client, role):
+        login(client, role)
+        assert client.get(reverse("compliance:access_log")).status_code == 403
