@@ -19,8 +19,11 @@ from ccm.permissions import request_user
 from ccm.request_bodies import body_spool, is_streamed
 from channels import selectors, services
 from channels.models import Batch, Message, WebhookDelivery, WebhookEndpoint
-from channels.services import callbacks, uploads
+from channels.services import callbacks
 from channels.services.recipient_reads import recipient_read_record
+from channels.uploads.encodings import declared_encoding
+from channels.uploads.formats import CSV, JSONL, UploadError
+from channels.uploads.reading import upload_rows
 from templates_store.models import Communication
 
 
@@ -163,11 +166,11 @@ class BatchListCreateView(APIView):
             values = params.validated_data
             communication = self._communication(values["communication"])
             content_type = (request.content_type or "").split(";")[0].strip().lower()
-            rows = uploads.upload_rows(
+            rows = upload_rows(
                 file=body_spool(request).file,
-                format=uploads.CSV if content_type == "text/csv" else uploads.JSONL,
+                format=CSV if content_type == "text/csv" else JSONL,
                 schema=communication.data_schema,
-                encoding=uploads.declared_encoding(
+                encoding=declared_encoding(
                     content_type=request.content_type,
                     parameter=request.query_params.get("encoding"),
                 ),
@@ -186,7 +189,7 @@ class BatchListCreateView(APIView):
                 source="api",
                 send_at=values.get("send_at"),
             )
-        except uploads.UploadError as exc:
+        except UploadError as exc:
             raise ValidationError({"body": [str(exc)]}) from exc
         except DjangoValidationError as exc:
             raise ValidationError({"communication": exc.messages}) from exc

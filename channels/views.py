@@ -23,8 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccm.views_access import AuthenticatedRequest, requires
 from channels import selectors, services
 from channels.models import Batch, Message
-from channels.services import uploads
 from channels.services.recipient_reads import recipient_read_record
+from channels.uploads.formats import CSV, JSON, JSONL, UploadError, upload_format
+from channels.uploads.preview import upload_preview
+from channels.uploads.reading import upload_rows
+from channels.uploads.storage import upload_delete, upload_open, upload_store, uploads_purge_stale
 from templates_store.models import Communication
 from templates_store.selectors import version_published
 
@@ -151,9 +154,9 @@ def batch_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 class UploadForm(forms.Form):
     FORMAT_CHOICES = [
         ("", gettext_lazy("From the file name")),
-        (uploads.CSV, "CSV"),
-        (uploads.JSON, "JSON"),
-        (uploads.JSONL, "JSON Lines"),
+        (CSV, "CSV"),
+        (JSON, "JSON"),
+        (JSONL, "JSON Lines"),
     ]
 
     communication = forms.ModelChoiceField(
@@ -180,8 +183,8 @@ class UploadForm(forms.Form):
             return cleaned
         if upload is not None and not cleaned.get("format"):
             try:
-                cleaned["format"] = uploads.upload_format(filename=upload.name)
-            except uploads.UploadError as exc:
+                cleaned["format"] = upload_format(filename=upload.name)
+            except UploadError as exc:
                 self.add_error("file", str(exc))
         return cleaned
 
@@ -202,7 +205,7 @@ def _pending_remember(request: HttpRequest, token: str, pending: dict[str, Any])
     uploads_by_token[token] = pending
     while len(uploads_by_token) > MAX_PENDING_UPLOADS:
         oldest = min(uploads_by_token, key=lambda t: uploads_by_token[t]["uploaded_at"])
-        uploads.upload_delete(name=uploads_by_token.pop(oldest)["name"])
+        upload_delete(name=uploads_by_token.pop(oldest)["name"])
     request.session[UPLOADS_SESSION_KEY] = uploads_by_token
 
 
@@ -210,7 +213,7 @@ def _pending_forget(request: HttpRequest, token: str) -> None:
     uploads_by_token = dict(_pending_uploads(request))
     pending = uploads_by_token.pop(token, None)
     if pending is not None:
-        uploads.upload_delete(name=pending["name"])
+        upload_delete(name=pending["name"])
     request.session[UPLOADS_SESSION_KEY] = uploads_by_token
 
 
@@ -221,9 +224,9 @@ def batch_upload(request: AuthenticatedRequest) -> HttpResponse:
     a random name known only to this session, then previewed."""
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if form.is_bound and form.is_valid():
-        uploads.uploads_purge_stale()
+        uploads_purge_stale()
         upload = form.cleaned_data["file"]
-        name = uploads.upload_store(file=upload, filename=upload.name)
+        name = upload_store(file=upload, filename=upload.name)
         token = secrets.token_hex(16)
         _pending_remember(
             request,
@@ -262,11 +265,9 @@ def batch_upload_preview(request: AuthenticatedRequest, token: str) -> HttpRespo
         _pending_forget(request, token)
         return redirect("channels:batch_upload")
     try:
-        with uploads.upload_open(name=pending["name"]) as fh:
-            rows = uploads.upload_rows(
-                file=fh, format=pending["format"], schema=communication.data_schema
-            )
-            preview = uploads.upload_preview(version=version, rows=rows)
+        with upload_open(name=pending["name"]) as fh:
+            rows = upload_rows(file=fh, format=pending["format"], schema=communication.data_schema)
+            preview = upload_preview(version=version, rows=rows)
     except FileNotFoundError as exc:
         _pending_forget(request, token)
         raise Http404(_("This upload is no longer available; upload the file again.")) from exc
@@ -292,17 +293,15 @@ def batch_upload_confirm(request: AuthenticatedRequest, token: str) -> HttpRespo
         )
         return redirect("channels:batch_upload_preview", token=token)
     try:
-        with uploads.upload_open(name=pending["name"]) as fh:
-            rows = uploads.upload_rows(
-                file=fh, format=pending["format"], schema=communication.data_schema
-            )
+        with upload_open(name=pending["name"]) as fh:
+            rows = upload_rows(file=fh, format=pending["format"], schema=communication.data_schema)
             batch = services.batch_create(
                 communication=communication,
                 rows=rows,
                 created_by=request.user,
                 source="upload",
             )
-    except (uploads.UploadError, ValidationError) as exc:
+    except (UploadError, ValidationError) as exc:
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         return redirect("channels:batch_upload_preview", token=token)
     except FileNotFoundError as exc:

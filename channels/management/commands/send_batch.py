@@ -13,7 +13,8 @@ from tqdm import tqdm
 
 from channels import selectors, services
 from channels.models import Batch
-from channels.services import uploads
+from channels.uploads.formats import UploadError, upload_format
+from channels.uploads.reading import upload_rows
 from templates_store.models import Communication
 
 
@@ -51,11 +52,11 @@ class Command(BaseCommand):
         send_at = self._send_at(options["send_at"])
         path: Path = options["file"]
         try:
-            file_format = uploads.upload_format(filename=path.name)
+            file_format = upload_format(filename=path.name)
             with path.open("rb") as file:
                 batch = services.batch_create(
                     communication=communication,
-                    rows=uploads.upload_rows(
+                    rows=upload_rows(
                         file=file, format=file_format, schema=communication.data_schema
                     ),
                     created_by=user,
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                 )
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror}") from exc
-        except uploads.UploadError as exc:
+        except UploadError as exc:
             raise CommandError(f"{path}: {exc}; nothing was sent.") from exc
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc

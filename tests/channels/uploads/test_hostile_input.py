@@ -10,14 +10,15 @@ import pytest
 from rest_framework.test import APIClient
 
 from channels.models import Batch
-from channels.services import uploads
-from channels.services.uploads import UploadError
+from channels.uploads.encodings import declared_encoding
+from channels.uploads.formats import UploadError
+from channels.uploads.reading import upload_rows
 from tests.factories.ccm import UserFactory
 from tests.factories.templates_store import published_version
 
 
 def rows_of(content: bytes, format: str = "csv", **kwargs) -> list:
-    return list(uploads.upload_rows(file=io.BytesIO(content), format=format, **kwargs))
+    return list(upload_rows(file=io.BytesIO(content), format=format, **kwargs))
 
 
 @pytest.fixture
@@ -129,10 +130,10 @@ class EncodingTests:
             rows_of(b"email\na@example.com\n", encoding="klingon")
 
     def test_the_declaration_comes_from_the_parameter_or_the_content_type(self):
-        assert uploads.declared_encoding(content_type="text/csv; charset=latin-1") == "latin-1"
-        assert uploads.declared_encoding(content_type='text/csv; charset="cp932"') == "cp932"
-        assert uploads.declared_encoding(content_type="text/csv", parameter="cp932") == "cp932"
-        assert uploads.declared_encoding(content_type="text/csv") is None
+        assert declared_encoding(content_type="text/csv; charset=latin-1") == "latin-1"
+        assert declared_encoding(content_type='text/csv; charset="cp932"') == "cp932"
+        assert declared_encoding(content_type="text/csv", parameter="cp932") == "cp932"
+        assert declared_encoding(content_type="text/csv") is None
 
     def test_the_api_refuses_undeclared_latin1_and_reads_it_when_declared(
         self, api, django_capture_on_commit_callbacks
