@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from templates_store import views_blocks
+from templates_store import views_blocks, views_shared, views_themes
 
 urlpatterns = [
-    path("shared/", views_blocks.shared_list, name="shared_list"),
+    path("shared/", views_shared.shared_list, name="shared_list"),
     path("shared/blocks/new/", views_blocks.block_create, name="block_create"),
     path("shared/blocks/<int:pk>/", views_blocks.block_detail, name="block_detail"),
     path(
@@ -30,27 +30,27 @@ urlpatterns = [
     ),
     path(
         "shared/themes/<int:brand_pk>/new/",
-        views_blocks.theme_version_create,
+        views_themes.theme_version_create,
         name="theme_version_create",
     ),
     path(
         "shared/themes/versions/<int:pk>/",
-        views_blocks.theme_version_detail,
+        views_themes.theme_version_detail,
         name="theme_version_detail",
     ),
     path(
         "shared/themes/versions/<int:pk>/save/",
-        views_blocks.theme_version_save,
+        views_themes.theme_version_save,
         name="theme_version_save",
     ),
     path(
         "shared/<str:kind>/versions/<int:pk>/<str:action>/",
-        views_blocks.shared_version_action,
+        views_shared.shared_version_action,
         name="shared_version_action",
     ),
     path(
         "shared/<str:kind>/versions/<int:pk>/letter.pdf",
-        views_blocks.shared_version_pdf,
+        views_shared.shared_version_pdf,
         name="shared_version_pdf",
     ),
 ]
