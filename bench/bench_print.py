@@ -55,7 +55,9 @@ class Bare:
     project's, from the HTML the project renders."""
 
     def __init__(self, *, communication: str) -> None:
-        from rendering.render import ASSETS_DIR, Recipient, render
+        from rendering.pdf import ASSETS_DIR
+        from rendering.render import render
+        from rendering.types import Recipient
         from templates_store.models import Communication
         from templates_store.selectors import version_published
 

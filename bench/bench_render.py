@@ -7,7 +7,8 @@ import css_inline
 import jinja2
 from markupsafe import Markup
 
-from rendering.render import LAYOUTS_DIR, render_content
+from rendering.environment import LAYOUTS_DIR
+from rendering.render import render_content
 from templates_store.models import Brand
 from templates_store.shared_selectors import theme_of
 

@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from ccm.throttling import rate_parse
-from rendering.sandbox import operation_budget
+from rendering.sandbox.budget import operation_budget
 
 # The URL names of the requests that render templates for a person to look at.
 RENDERING_VIEWS = frozenset(

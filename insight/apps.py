@@ -8,6 +8,6 @@ class InsightConfig(AppConfig):
     def ready(self) -> None:
         # Survey links and QR codes become functions every template may call.
         from insight import surveys
-        from rendering.render import TEMPLATE_FUNCTIONS
+        from rendering.environment import TEMPLATE_FUNCTIONS
 
         TEMPLATE_FUNCTIONS.update(surveys.TEMPLATE_FUNCTIONS)

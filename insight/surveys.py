@@ -33,7 +33,7 @@ from django.utils.translation import gettext
 
 from channels.models import Message
 from insight.models import Survey
-from rendering.render import RenderScope
+from rendering.types import RenderScope
 
 SALT = "insight.survey"
 CHANNEL_CODES = {"email": "e", "sms": "s", "print": "p"}

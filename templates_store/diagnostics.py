@@ -13,13 +13,8 @@ import jinja2
 from django.utils.translation import gettext as _
 from jinja2 import meta, nodes
 
-from rendering.render import (
-    HTML_ENV,
-    TEMPLATE_FUNCTIONS,
-    TEXT_ENV,
-    BlockLookupError,
-    RenderError,
-)
+from rendering.environment import HTML_ENV, TEMPLATE_FUNCTIONS, TEXT_ENV
+from rendering.exceptions import BlockLookupError, RenderError
 from templates_store.lint import BUILTIN_NAMES
 
 SYNTAX = "syntax"

@@ -17,15 +17,11 @@ from django.utils.translation import gettext as _
 from jinja2 import meta
 from pypdf import PdfReader
 
-from rendering.render import (
-    HTML_ENV,
-    TEMPLATE_FUNCTIONS,
-    TEXT_ENV,
-    RenderError,
-    render,
-    render_pdf,
-)
-from rendering.sandbox import with_operation_budget
+from rendering.environment import HTML_ENV, TEMPLATE_FUNCTIONS, TEXT_ENV
+from rendering.exceptions import RenderError
+from rendering.pdf import render_pdf
+from rendering.render import render
+from rendering.sandbox.budget import with_operation_budget
 from templates_store.models import TemplateVariant, TemplateVersion
 from templates_store.previews import SAMPLE_RECIPIENT
 from templates_store.shared_lint import variant_block_issues

@@ -13,7 +13,7 @@ import jinja2
 from django.utils.translation import gettext as _
 from jinja2 import nodes
 
-from rendering.render import HTML_ENV, TEXT_ENV
+from rendering.environment import HTML_ENV, TEXT_ENV
 from templates_store.models import TemplateVariant, TemplateVersion
 
 TEMPLATE_FIELDS = (("subject", TEXT_ENV), ("body_html", HTML_ENV), ("body_text", TEXT_ENV))

@@ -15,7 +15,9 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from rendering.render import BlockSource, RenderError, SharedContent, Theme
+from rendering.blocks import BlockSource, SharedContent, Theme
+from rendering.exceptions import RenderError
+from rendering.sources import BrandSource, VersionSource
 from templates_store.models import (
     Block,
     BlockVersion,
@@ -133,6 +135,21 @@ def shared_content_for_version(*, version: TemplateVersion) -> SharedContent:
         theme=theme_of(version=theme_version, brand=brand),
         pinned=True,
     )
+
+
+class StudioSharedContent:
+    """The shared content lookup rendering asks (``rendering.blocks.SharedContentLookup``),
+    set when the app starts: the objects it is given are the studio's brands and versions."""
+
+    def latest(self, *, brand: BrandSource) -> SharedContent:
+        if not isinstance(brand, Brand):
+            raise TypeError(f"not a brand: {brand!r}")
+        return shared_content_latest(brand=brand)
+
+    def for_version(self, *, version: VersionSource) -> SharedContent:
+        if not isinstance(version, TemplateVersion):
+            raise TypeError(f"not a template version: {version!r}")
+        return shared_content_for_version(version=version)
 
 
 # LISTS AND PAGES ----------------------------------------------------------------------

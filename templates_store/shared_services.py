@@ -22,6 +22,9 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccm.vocabulary import Channel
+from rendering.environment import render_field
+from rendering.exceptions import RenderError
 from templates_store import review
 from templates_store.models import (
     Block,
@@ -34,7 +37,11 @@ from templates_store.models import (
     ThemeVersion,
 )
 from templates_store.shared_lint import block_keys_used
-from templates_store.shared_selectors import block_versions_published, theme_version_published
+from templates_store.shared_selectors import (
+    block_versions_published,
+    theme_of,
+    theme_version_published,
+)
 
 Status = TemplateVersion.Status
 Action = SharedContentEvent.Action
@@ -113,9 +120,6 @@ def block_content_save(
 def block_version_check(*, version: BlockVersion) -> list[str]:
     """Why the block version cannot go to review: no content, or content that does not
     render (syntax error, a name other than theme, brand and locale)."""
-    from rendering.render import RenderError, _render_field
-    from templates_store.shared_selectors import theme_of
-
     contents = list(version.contents.all())
     if not contents:
         return [_("The block has no content in any channel.")]
@@ -123,9 +127,9 @@ def block_version_check(*, version: BlockVersion) -> list[str]:
     theme = theme_of(version=theme_version_published(brand=brand), brand=brand)
     errors = []
     for content in contents:
-        env_kind = "text" if content.channel == "sms" else "html"
+        env_kind = "text" if content.channel == Channel.SMS else "html"
         try:
-            _render_field(
+            render_field(
                 env_kind,
                 "body",
                 content.body,

@@ -20,7 +20,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends import smtp
 from django.core.mail.message import sanitize_address
 
-from rendering.render import Rendered
+from rendering.types import Rendered
 
 
 class FrozenEmail(EmailMultiAlternatives):

@@ -3,10 +3,12 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from channels.backends.email import email_build
-from channels.services import version_test_send
+from channels.services.test_sends import version_test_send
 from compliance.models import AccessLog
 from compliance.services import archive_record_create
-from rendering.render import Recipient, render, render_pdf
+from rendering.pdf import render_pdf
+from rendering.render import render
+from rendering.types import Recipient
 from templates_store.models import ReviewEvent
 from tests.factories.ccm import UserFactory
 from tests.factories.templates_store import SAMPLE, TestRecipientFactory

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ccm.roles import COMPLIANCE_OFFICER
 from channels.models import Message
-from channels.services.dispatch import message_render
+from channels.senders.base import message_render
 from insight import services
 from insight.models import Survey, SurveyAnswer
 from insight.surveys import Reference, token_make
@@ -130,7 +130,8 @@ def test_a_score_outside_the_scale_is_refused(client, version):
 
 
 def test_survey_link_refuses_a_score_the_template_gets_wrong(version):
-    from rendering.render import RenderError, render_content
+    from rendering.exceptions import RenderError
+    from rendering.render import render_content
 
     with pytest.raises(RenderError, match="whole number 0-10"):
         render_content(

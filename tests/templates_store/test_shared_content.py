@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from channels.services import version_test_send
+from channels.services.test_sends import version_test_send
 from compliance.rerender import archive_entry_rerender_check
-from rendering.render import render, render_pdf
+from rendering.pdf import render_pdf
+from rendering.render import render
 from templates_store import services, shared_selectors, shared_services
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import SharedContentEvent, TemplateVersion

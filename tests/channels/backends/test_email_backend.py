@@ -19,7 +19,7 @@ from django.core.mail import EmailMessage
 
 from channels.backends import email as email_backend
 from channels.backends.email import SmtpBackend, email_build
-from rendering.render import Rendered
+from rendering.types import Rendered
 
 
 @dataclass

@@ -1,7 +1,7 @@
 import pytest
 
 from rendering.sms_encoding import GSM7, GSM7_EXTENSION, UCS2, sms_analyse, sms_split
-from tests.channels.sms_segment_cases import CASES
+from tests.rendering.sms_segment_cases import CASES
 
 
 class SmsAnalyseTests:

@@ -1,6 +1,9 @@
 import pytest
 
-from rendering.render import Recipient, RenderError, render, render_content, render_pdf
+from rendering.exceptions import RenderError
+from rendering.pdf import render_pdf
+from rendering.render import render, render_content
+from rendering.types import Recipient
 from tests.factories.templates_store import (
     SAMPLE,
     BrandFactory,

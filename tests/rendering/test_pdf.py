@@ -6,9 +6,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from rendering.exceptions import RenderError
 from rendering.letter_formats import ENVELOPES
-from rendering.render import Recipient, RenderError, render, render_pdf, render_pdfs
-from templates_store.models import LetterEnvelope
+from rendering.pdf import render_pdf, render_pdfs
+from rendering.render import render
+from rendering.types import Recipient
+from templates_store.models.communications import LetterEnvelope
 from tests.channels.pdf_checks import (
     assert_fonts_embedded,
     assert_well_formed,

@@ -3,7 +3,8 @@ templates all end in a clean RenderError, in every field of every channel."""
 
 import pytest
 
-from rendering.render import RenderError, render_content
+from rendering.exceptions import RenderError
+from rendering.render import render_content
 from tests.factories.templates_store import BrandFactory, CommunicationFactory
 
 pytestmark = pytest.mark.django_db

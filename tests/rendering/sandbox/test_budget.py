@@ -20,13 +20,10 @@ from django.urls import reverse
 from channels import services
 from channels.models import Message
 from channels.services.test_sends import version_test_send
-from rendering.render import (
-    RenderBudgetError,
-    RenderError,
-    html_too_deep,
-    render_content,
-    render_pdf,
-)
+from rendering.exceptions import RenderBudgetError, RenderError
+from rendering.html import html_too_deep
+from rendering.pdf import render_pdf
+from rendering.render import render_content
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import TemplateVariant
 from tests.factories.ccm import UserFactory
@@ -644,7 +641,7 @@ class OperationBudgetTests:
             assert time.thread_time() - before > 0.8 * OPERATION_BUDGET_SECONDS
 
     def test_a_cheap_render_after_the_budget_is_spent_is_refused_at_once(self, settings):
-        from rendering.sandbox import operation_budget
+        from rendering.sandbox.budget import operation_budget
 
         settings.CCM_RENDER_MAX_CPU_SECONDS = OPERATION_BUDGET_SECONDS
         brand = BrandFactory()

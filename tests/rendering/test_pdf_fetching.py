@@ -5,7 +5,9 @@ import socket
 
 import pytest
 
-from rendering.render import ASSETS_DIR, RenderError, render_content, render_pdf
+from rendering.exceptions import RenderError
+from rendering.pdf import ASSETS_DIR, render_pdf
+from rendering.render import render_content
 from tests.factories.templates_store import BrandFactory
 from tests.recording_server import RecordingHandler, recording_server
 
