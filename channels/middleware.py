@@ -1,6 +1,6 @@
 """What a web request may spend on rendering templates.
 
-- **One render budget per request** (``rendering.sandbox.operation_budget``): a preview,
+- **One render budget per request** (``rendering.sandbox.budget.operation_budget``): a preview,
   lint, submission or test send shares ``CCM_RENDER_MAX_CPU_SECONDS`` of CPU over every
   channel and language it renders, instead of that much per render.
 - **Per person, a limit on the requests that render** (previews and lints, the pages in

@@ -202,7 +202,7 @@ def _available_blocks(version: TemplateVersion) -> set[str]:
 @with_operation_budget
 def version_lint(*, version: TemplateVersion) -> list[LintIssue]:
     """Every issue of the version, errors first. Reads only. Every channel and language
-    is rendered within one render budget (``rendering.sandbox.operation_budget``)."""
+    is rendered within one render budget (``rendering.sandbox.budget.operation_budget``)."""
     variants = list(version.variants.all())
     if not variants:
         return [LintIssue(ERROR, "", "", "", _("the version has no channel content"))]

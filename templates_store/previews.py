@@ -49,7 +49,7 @@ def preview_version(
     *, version: TemplateVersion, locale: str, data: Mapping[str, Any] | None = None
 ) -> list[ChannelPreview]:
     """Every channel of ``version`` in ``locale``, rendered with its sample data (or ``data``),
-    all within one render budget (``rendering.sandbox.operation_budget``)."""
+    all within one render budget (``rendering.sandbox.budget.operation_budget``)."""
     data = version.sample_data if data is None else data
     present = {(v.channel, v.locale) for v in version.variants.all()}
     previews = []

@@ -3,7 +3,7 @@
 from ccm.env import env_choices, env_int, env_str
 
 # CHANNELS -----------------------------------------------------------------------------
-# The render budget (rendering/sandbox.py; docs/security.md "Templates"): what one render
+# The render budget (rendering/sandbox/budget.py; docs/security.md "Templates"): what one render
 # of a template (preview, lint, test send, each message of a batch) may cost. Over any of
 # these, the render fails with the limit named and the message fails on its own.
 CCM_RENDER_MAX_OUTPUT_CHARS = env_int("CCM_RENDER_MAX_OUTPUT_CHARS", 2_000_000)
