@@ -14,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channels.models import Batch
-from insight import selectors
 from insight.forms import ScopeForm
+from insight.selectors.counts import Scope
+from insight.selectors.goals import goals_progress
+from insight.selectors.report import FIGURE_NAMES, Figures, figure_table, figures_all
 from templates_store.models import Communication
 
 VIEW_INSIGHT = "insight.view_insight"
@@ -28,7 +30,7 @@ SCOPE_PARAMETERS = [
 ]
 
 
-def scope_from_request(request: Request) -> selectors.Scope:
+def scope_from_request(request: Request) -> Scope:
     """The scope of the query parameters; a bad one is a 400 naming the parameter."""
     form = ScopeForm(request.query_params)
     if not form.is_valid():
@@ -45,11 +47,11 @@ def scope_from_request(request: Request) -> selectors.Scope:
         if not batch.isdigit():
             raise ValidationError({"batch": ["A batch id is a whole number."]})
         kwargs["batch_id"] = get_object_or_404(Batch, pk=int(batch)).pk
-    return selectors.Scope(**kwargs)
+    return Scope(**kwargs)
 
 
-def _table(figures: selectors.Figures, name: str) -> dict[str, Any]:
-    columns, rows = selectors.figure_table(figures, name)
+def _table(figures: Figures, name: str) -> dict[str, Any]:
+    columns, rows = figure_table(figures, name)
     return {"columns": columns, "rows": [dict(zip(columns, row, strict=True)) for row in rows]}
 
 
@@ -72,12 +74,12 @@ class FiguresView(APIView):
         parameters=SCOPE_PARAMETERS,
         responses=inline_serializer(
             "InsightFigures",
-            {name: FigureSerializer for name in selectors.FIGURE_NAMES},
+            {name: FigureSerializer for name in FIGURE_NAMES},
         ),
     )
     def get(self, request: Request) -> Response:
-        figures = selectors.figures_all(scope=scope_from_request(request))
-        return Response({name: _table(figures, name) for name in selectors.FIGURE_NAMES})
+        figures = figures_all(scope=scope_from_request(request))
+        return Response({name: _table(figures, name) for name in FIGURE_NAMES})
 
 
 class FigureView(APIView):
@@ -92,11 +94,9 @@ class FigureView(APIView):
         responses=FigureSerializer,
     )
     def get(self, request: Request, figure: str) -> Response:
-        if figure not in selectors.FIGURE_NAMES:
-            raise NotFound(
-                f"No figure named {figure!r}; one of: {', '.join(selectors.FIGURE_NAMES)}."
-            )
-        figures = selectors.figures_all(scope=scope_from_request(request))
+        if figure not in FIGURE_NAMES:
+            raise NotFound(f"No figure named {figure!r}; one of: {', '.join(FIGURE_NAMES)}.")
+        figures = figures_all(scope=scope_from_request(request))
         return Response(_table(figures, figure))
 
 
@@ -108,8 +108,8 @@ class GoalListView(APIView):
     @extend_schema(parameters=SCOPE_PARAMETERS, responses=FigureSerializer)
     def get(self, request: Request) -> Response:
         scope = scope_from_request(request)
-        columns, rows = selectors.figure_table(
-            selectors.Figures(
+        columns, rows = figure_table(
+            Figures(
                 scope=scope,
                 daily=[],
                 channels=[],
@@ -120,7 +120,7 @@ class GoalListView(APIView):
                 versions=[],
                 survey=[],
                 comments=[],
-                goals=selectors.goals_progress(scope=scope),
+                goals=goals_progress(scope=scope),
             ),
             "goals",
         )

@@ -12,7 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
-from insight.selectors import CHANNELS, Figures
+from insight.selectors.counts import CHANNELS
+from insight.selectors.report import Figures
 
 STYLE = Style(
     background="transparent",

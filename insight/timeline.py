@@ -11,7 +11,7 @@ from ccm.roles import VIEW_EVERY_CLIENT
 from channels.models import Message
 from compliance.models import ArchiveEntry
 from customers.models import Customer
-from insight.selectors import survey_answers_for_messages
+from insight.selectors.survey_answers import survey_answers_for_messages
 
 
 def customer_timeline(*, customer: Customer, viewer: User) -> list[dict[str, Any]]:

@@ -15,9 +15,12 @@ from ccm.spreadsheets import csv_bytes
 from ccm.views_access import AuthenticatedRequest, requires
 from channels.models import Batch, Message
 from channels.selectors import batches_of_client
-from insight import charts, selectors, services
+from insight import charts, services
 from insight.forms import CommentForm, GoalForm, ScopeForm, SurveyForm
 from insight.models import Goal, Survey
+from insight.selectors.counts import Scope
+from insight.selectors.report import FIGURE_NAMES, Figures, figure_table, figures_all
+from insight.selectors.statistics import unit_prices
 from insight.surveys import (
     SurveyLinkError,
     default_question,
@@ -32,15 +35,15 @@ VIEW_INSIGHT = "insight.view_insight"
 MANAGE_INSIGHT = "insight.manage_insight"
 
 
-def _scope(request: HttpRequest, **kwargs: Any) -> tuple[ScopeForm, selectors.Scope]:
+def _scope(request: HttpRequest, **kwargs: Any) -> tuple[ScopeForm, Scope]:
     form = ScopeForm(request.GET or None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        return form, selectors.Scope(start=data.get("start"), end=data.get("end"), **kwargs)
-    return form, selectors.Scope(**kwargs)
+        return form, Scope(start=data.get("start"), end=data.get("end"), **kwargs)
+    return form, Scope(**kwargs)
 
 
-def _charts(figures: selectors.Figures) -> dict[str, Any]:
+def _charts(figures: Figures) -> dict[str, Any]:
     states = dict(Message.Status.choices)
     purposes = dict(Communication.Purpose.choices)
     kinds = dict(Survey.Kind.choices)
@@ -62,7 +65,7 @@ def _charts(figures: selectors.Figures) -> dict[str, Any]:
 
 
 def _context(
-    request: HttpRequest, form: ScopeForm, figures: selectors.Figures, **extra: Any
+    request: HttpRequest, form: ScopeForm, figures: Figures, **extra: Any
 ) -> dict[str, Any]:
     query = request.GET.copy()
     purposes = dict(Communication.Purpose.choices)
@@ -87,9 +90,9 @@ def _context(
         "figures": figures,
         "charts": _charts(figures),
         "currency": settings.CCM_INSIGHT_CURRENCY,
-        "prices": selectors.unit_prices(),
+        "prices": unit_prices(),
         "query": query.urlencode(),
-        "figure_names": selectors.FIGURE_NAMES,
+        "figure_names": FIGURE_NAMES,
         "can_manage": request.user.has_perm(MANAGE_INSIGHT),
         **extra,
     }
@@ -99,7 +102,7 @@ def _context(
 @require_GET
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     form, scope = _scope(request)
-    figures = selectors.figures_all(scope=scope)
+    figures = figures_all(scope=scope)
     communications = Communication.objects.filter(
         versions__in=scope.messages().values("version_id")
     ).distinct()
@@ -123,7 +126,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 def communication_detail(request: AuthenticatedRequest, key: str) -> HttpResponse:
     communication = get_object_or_404(Communication, key=key)
     form, scope = _scope(request, communication_id=communication.pk)
-    figures = selectors.figures_all(scope=scope)
+    figures = figures_all(scope=scope)
     survey = Survey.objects.filter(communication=communication, closed_at__isnull=True).first()
     return render(
         request,
@@ -146,7 +149,7 @@ def communication_detail(request: AuthenticatedRequest, key: str) -> HttpRespons
 def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(Batch.objects.select_related("communication", "version"), pk=pk)
     form, scope = _scope(request, batch_id=batch.pk)
-    figures = selectors.figures_all(scope=scope)
+    figures = figures_all(scope=scope)
     return render(
         request,
         "insight/batch.html",
@@ -157,7 +160,7 @@ def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @requires(VIEW_INSIGHT)
 @require_GET
 def export_csv(request: AuthenticatedRequest, figure: str) -> HttpResponse:
-    if figure not in selectors.FIGURE_NAMES:
+    if figure not in FIGURE_NAMES:
         raise Http404(_("There is no figure named %(name)s.") % {"name": figure})
     kwargs: dict[str, Any] = {}
     name = figure
@@ -179,7 +182,7 @@ def export_csv(request: AuthenticatedRequest, figure: str) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    header, rows = selectors.figure_table(selectors.figures_all(scope=scope), figure)
+    header, rows = figure_table(figures_all(scope=scope), figure)
     response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="insight-{name}.csv"'
     return response

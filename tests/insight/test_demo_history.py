@@ -3,15 +3,16 @@ import io
 import pytest
 from django.core.management import call_command
 
-from insight import selectors
 from insight.models import Goal
+from insight.selectors.counts import Scope
+from insight.selectors.report import figures_all
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_gives_the_dashboard_something_to_show():
     call_command("load_demo", stdout=io.StringIO())
-    figures = selectors.figures_all(scope=selectors.Scope())
+    figures = figures_all(scope=Scope())
     everything = figures.channels[-1]
     assert everything["sent"] > 100
     assert everything["opened"] > 0 and everything["clicked"] > 0 and everything["bounced"] > 0

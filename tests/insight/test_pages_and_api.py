@@ -78,7 +78,7 @@ def test_csv_exports_escape_formulas(client, data):
 
 
 def test_every_figure_exports(client, data):
-    from insight.selectors import FIGURE_NAMES
+    from insight.selectors.report import FIGURE_NAMES
 
     _login(client, "approver")
     for name in FIGURE_NAMES:

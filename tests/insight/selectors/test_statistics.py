@@ -1,26 +1,24 @@
-"""The figures against seeded data worked out by hand (see tests/insight/seed.py)."""
+"""Message statistics: counts and rates per channel, fallbacks, print, costs, versions."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from channels.models import DeliveryEvent, Message
-from insight import selectors
-from insight.models import Goal
-from insight.selectors import Scope
-from tests.factories.ccm import UserFactory
-from tests.insight.seed import seed
+from insight.selectors.counts import Scope
+from insight.selectors.statistics import (
+    figures_channels,
+    figures_costs,
+    figures_daily,
+    figures_fallbacks,
+    figures_matrix,
+    figures_print,
+    figures_versions,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def data():
-    return seed()
 
 
 def _row(rows, **match):
@@ -30,7 +28,7 @@ def _row(rows, **match):
 
 
 def test_channel_counts_and_rates_of_a_communication(data):
-    rows = selectors.figures_channels(scope=Scope(communication_id=data.bills.pk))
+    rows = figures_channels(scope=Scope(communication_id=data.bills.pk))
     email = _row(rows, channel="email")
     assert (email["total"], email["sent"], email["delivered"], email["bounced"]) == (7, 6, 5, 1)
     assert (email["opened"], email["clicked"], email["suppressed"], email["failed"]) == (4, 3, 1, 1)
@@ -49,7 +47,7 @@ def test_channel_counts_and_rates_of_a_communication(data):
 
 
 def test_batch_scope_counts_only_its_messages(data):
-    rows = selectors.figures_channels(scope=Scope(batch_id=data.batch2.pk))
+    rows = figures_channels(scope=Scope(batch_id=data.batch2.pk))
     assert [r["channel"] for r in rows] == ["email", "all"]
     email = rows[0]
     assert (email["total"], email["sent"], email["open_rate"], email["click_rate"]) == (
@@ -62,20 +60,20 @@ def test_batch_scope_counts_only_its_messages(data):
 
 def test_fallbacks_print_and_costs(data, settings):
     scope = Scope(communication_id=data.bills.pk)
-    assert selectors.figures_fallbacks(scope=scope) == [
+    assert figures_fallbacks(scope=scope) == [
         {"from_channel": "email", "to_channel": "print", "messages": 1}
     ]
     settings.CCM_PRINT_DUPLEX = True
-    printing = selectors.figures_print(scope=scope)
+    printing = figures_print(scope=scope)
     assert (printing["letters"], printing["pages"], printing["print_files"]) == (2, 5, 1)
     assert printing["sheets"] == 3  # 3 pages on 2 sheets + 2 pages on 1 sheet, both sides
     settings.CCM_PRINT_DUPLEX = False
-    assert selectors.figures_print(scope=scope)["sheets"] == 5
+    assert figures_print(scope=scope)["sheets"] == 5
     # What print production recorded wins (a letter with blank back pages, an insert).
     DeliveryEvent.objects.filter(message=data.messages["p1"], kind="printed").update(
         detail={"print_file": 1, "pages": 3, "sheets": 4}
     )
-    assert selectors.figures_print(scope=scope)["sheets"] == 6
+    assert figures_print(scope=scope)["sheets"] == 6
     DeliveryEvent.objects.filter(message=data.messages["p1"], kind="printed").update(
         detail={"print_file": 1, "pages": 3}
     )
@@ -86,7 +84,7 @@ def test_fallbacks_print_and_costs(data, settings):
         "print_sheet": "0.10",
         "postage": "1.00",
     }
-    costs = {r["unit"]: r for r in selectors.figures_costs(scope=scope)}
+    costs = {r["unit"]: r for r in figures_costs(scope=scope)}
     assert costs["email"]["units"] == 6 and costs["email"]["cost"] == Decimal("0.06")
     # No archived SMS text in the seed: each sent SMS counts as one segment.
     assert costs["sms_segment"]["units"] == 2 and costs["sms_segment"]["cost"] == Decimal("0.10")
@@ -96,7 +94,7 @@ def test_fallbacks_print_and_costs(data, settings):
 
 
 def test_versions_side_by_side(data):
-    rows = selectors.figures_versions(scope=Scope(communication_id=data.bills.pk))
+    rows = figures_versions(scope=Scope(communication_id=data.bills.pk))
     v1, v2 = rows
     assert (v1["version"], v1["sent"], v1["open_rate"], v1["click_rate"]) == (
         1,
@@ -116,7 +114,7 @@ def test_versions_side_by_side(data):
 
 
 def test_channel_by_topic_matrix(data):
-    rows = selectors.figures_matrix(scope=Scope())
+    rows = figures_matrix(scope=Scope())
     email = _row(rows, purpose="request_payment", channel="email")
     # Responded: clicked or answered the survey (e1, e2, e3, e5, e6) of 6 sent.
     assert (email["sent"], email["responded"], email["response_rate"]) == (6, 5, Decimal("83.3"))
@@ -126,66 +124,17 @@ def test_channel_by_topic_matrix(data):
     assert (news["sent"], news["responded"]) == (4, 4)
 
 
-def test_nps_is_promoters_minus_detractors_and_csat_is_the_average(data):
-    survey = {r["kind"]: r for r in selectors.figures_survey(scope=Scope())}
-    nps = survey["nps"]
-    # Scores 10 9 7 3 0 10: promoters 3 (50%), passive 1, detractors 2 (33.3%).
-    assert (nps["answers"], nps["promoters"], nps["passives"], nps["detractors"]) == (6, 3, 1, 2)
-    assert nps["nps"] == Decimal("16.7")
-    assert nps["scores"] == {0: 1, 3: 1, 7: 1, 9: 1, 10: 2}
-    csat = survey["csat"]
-    assert (csat["answers"], csat["average"], csat["nps"]) == (4, Decimal("3.75"), None)
-
-
 def test_daily_buckets_and_date_range(data):
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     moved = Message.objects.filter(pk__in=[data.messages["e1"].pk, data.messages["s1"].pk])
     moved.update(created_at=timezone.now() - dt.timedelta(days=1))
-    daily = selectors.figures_daily(scope=Scope(communication_id=data.bills.pk))
+    daily = figures_daily(scope=Scope(communication_id=data.bills.pk))
     assert _row(daily, day=yesterday, channel="email", status="delivered")["messages"] == 1
     assert (
         _row(daily, day=timezone.localdate(), channel="email", status="delivered")["messages"] == 4
     )
     only_yesterday = Scope(start=yesterday, end=yesterday)
-    assert _row(selectors.figures_channels(scope=only_yesterday), channel="all")["total"] == 2
-
-
-def test_goals_show_progress(data):
-    user = UserFactory()
-    common = {"communication": data.bills, "created_by": user}
-    Goal.objects.create(name="Opened", metric="opened_rate", target=80, within_days=7, **common)
-    Goal.objects.create(name="Pay clicks", metric="link_clicks", target=200, link="pay", **common)
-    Goal.objects.create(name="Answers", metric="survey_answers", target=4, **common)
-    goals = {
-        g["name"]: g for g in selectors.goals_progress(scope=Scope(communication_id=data.bills.pk))
-    }
-    # Opened within 7 days: e1, e5, e6 of 6 sent emails (e2 opened on day 10).
-    assert goals["Opened"]["value"] == Decimal("50.0")
-    assert goals["Opened"]["progress"] == Decimal("62.5")
-    assert not goals["Opened"]["reached"]
-    assert goals["Pay clicks"]["value"] == 2
-    assert goals["Pay clicks"]["progress"] == Decimal("1.0")
-    assert goals["Answers"]["value"] == 6 and goals["Answers"]["reached"]
-    assert goals["Answers"]["progress"] == 100
-
-
-def test_figures_are_aggregate_queries_whatever_the_volume(data):
-    scope = Scope()
-    with CaptureQueriesContext(connection) as small:
-        selectors.figures_all(scope=scope)
-    seed(suffix="-2")  # as many messages again
-    with CaptureQueriesContext(connection) as large:
-        selectors.figures_all(scope=scope)
-    assert len(large) == len(small)
-
-
-def test_every_figure_is_a_table(data):
-    figures = selectors.figures_all(scope=Scope())
-    for name in selectors.FIGURE_NAMES:
-        header, rows = selectors.figure_table(figures, name)
-        assert all(len(row) == len(header) for row in rows), name
-    with pytest.raises(KeyError):
-        selectors.figure_table(figures, "nothing")
+    assert _row(figures_channels(scope=only_yesterday), channel="all")["total"] == 2
 
 
 def test_sms_segments_are_estimated_from_the_archived_text(data, settings):
@@ -209,6 +158,6 @@ def test_sms_segments_are_estimated_from_the_archived_text(data, settings):
             artifact_size=len(text.encode()),
             content_type="text/plain",
         )
-    costs = {r["unit"]: r for r in selectors.figures_costs(scope=Scope(batch_id=data.batch1.pk))}
+    costs = {r["unit"]: r for r in figures_costs(scope=Scope(batch_id=data.batch1.pk))}
     assert costs["sms_segment"]["units"] == 4
     assert costs["sms_segment"]["cost"] == Decimal("0.40")
