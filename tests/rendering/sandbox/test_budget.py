@@ -24,6 +24,7 @@ from rendering.exceptions import RenderBudgetError, RenderError
 from rendering.html import html_too_deep
 from rendering.pdf import render_pdf
 from rendering.render import render_content
+from rendering.sandbox.budget import operation_budget
 from templates_store.lint import ERROR, version_lint
 from templates_store.models import TemplateVariant
 from tests.factories.ccm import UserFactory
@@ -641,8 +642,6 @@ class OperationBudgetTests:
             assert time.thread_time() - before > 0.8 * OPERATION_BUDGET_SECONDS
 
     def test_a_cheap_render_after_the_budget_is_spent_is_refused_at_once(self, settings):
-        from rendering.sandbox.budget import operation_budget
-
         settings.CCM_RENDER_MAX_CPU_SECONDS = OPERATION_BUDGET_SECONDS
         brand = BrandFactory()
         kwargs = {"locale": "en", "brand": brand, "subject": "Hi", "body_text": ""}
