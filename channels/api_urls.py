@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels import api
+from channels import api, api_webhooks
 
 urlpatterns = [
     path("batches", api.BatchListCreateView.as_view(), name="api-batch-list"),
@@ -13,15 +13,17 @@ urlpatterns = [
     path("messages/<int:pk>", api.MessageDetailView.as_view(), name="api-message-detail"),
     path(
         "webhooks/endpoints",
-        api.WebhookEndpointListCreateView.as_view(),
+        api_webhooks.WebhookEndpointListCreateView.as_view(),
         name="api-webhook-endpoints",
     ),
     path(
-        "webhooks/deliveries", api.WebhookDeliveryListView.as_view(), name="api-webhook-deliveries"
+        "webhooks/deliveries",
+        api_webhooks.WebhookDeliveryListView.as_view(),
+        name="api-webhook-deliveries",
     ),
     path(
         "webhooks/deliveries/<int:pk>/retry",
-        api.WebhookDeliveryRetryView.as_view(),
+        api_webhooks.WebhookDeliveryRetryView.as_view(),
         name="api-webhook-retry",
     ),
 ]
