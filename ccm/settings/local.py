@@ -1,6 +1,7 @@
 """One machine, no external service: SQLite, filesystem broker, local SMTP sink."""
 
 from ccm.env import env_bool, env_choices
+from ccm.vocabulary import Channel
 
 from .base import *  # noqa: F403
 
@@ -10,5 +11,5 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 # unless asked for (CCM_QUIET_HOURS_CHANNELS=sms make run).
 CCM_QUIET_HOURS = {
     **CCM_QUIET_HOURS,  # noqa: F405
-    "channels": env_choices("CCM_QUIET_HOURS_CHANNELS", "none", ("email", "sms", "print")),
+    "channels": env_choices("CCM_QUIET_HOURS_CHANNELS", "none", tuple(Channel.values)),
 }

@@ -1,6 +1,7 @@
 """The pipeline: render budgets, chunks, claims, attempts, quiet hours, marketing caps."""
 
 from ccm.env import env_choices, env_int, env_str
+from ccm.vocabulary import Channel
 
 # CHANNELS -----------------------------------------------------------------------------
 # The render budget (rendering/sandbox/budget.py; docs/security.md "Templates"): what one render
@@ -38,7 +39,7 @@ CCM_EMAIL_CONNECTIONS = env_int("CCM_EMAIL_CONNECTIONS", 2)
 CCM_QUIET_HOURS = {
     "start": env_str("CCM_QUIET_HOURS_START", "21:00"),
     "end": env_str("CCM_QUIET_HOURS_END", "08:00"),
-    "channels": env_choices("CCM_QUIET_HOURS_CHANNELS", "sms", ("email", "sms", "print")),
+    "channels": env_choices("CCM_QUIET_HOURS_CHANNELS", "sms", tuple(Channel.values)),
 }
 # At most this many marketing messages per customer within this many days.
 CCM_MARKETING_CAP_MESSAGES = env_int("CCM_MARKETING_CAP_MESSAGES", 3)
