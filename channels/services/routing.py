@@ -17,11 +17,12 @@ import jsonschema_rs
 from django.core.exceptions import ValidationError
 from jsonschema.validators import validator_for
 
+from ccm.vocabulary import Channel
 from customers.contact_points import email_normalise, phone_normalise, suppression_key
 from customers.models import Customer
 from templates_store.models import Communication
 
-DEFAULT_PREFERENCE = ("email", "sms", "print")
+DEFAULT_PREFERENCE = (Channel.EMAIL, Channel.SMS, Channel.PRINT)
 
 
 class RowError(Exception):
@@ -79,7 +80,7 @@ def row_contacts(row: Mapping[str, Any], customer: Customer | None) -> dict[str,
 
 
 def _contact_for(channel: str, contacts: Mapping[str, str]) -> str:
-    key = {"email": "email", "sms": "phone", "print": "address"}[channel]
+    key = {Channel.EMAIL: "email", Channel.SMS: "phone", Channel.PRINT: "address"}[channel]
     return (contacts.get(key) or "").strip()
 
 
