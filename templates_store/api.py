@@ -1,5 +1,7 @@
-"""REST API for communications: catalogue, create, change, data schema. The work on
-versions (drafts, review, publishing, export and import) is in api_versions.py."""
+"""REST API for communications: catalogue, create, change, data schema, and what the
+version endpoints share (serializers, lookups). The work on versions is in api_versions.py
+(drafts), api_previews.py (lint, preview), api_review.py (review, publishing) and
+api_exchange.py (export, import)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ccm.permissions import MANAGE_TEMPLATES, READ_STATUS, request_user
-from templates_store import services
+from templates_store import selectors, services
 from templates_store.models import (
     Brand,
     Communication,
@@ -94,6 +96,12 @@ def version_or_404(key: str, number: int) -> TemplateVersion:
     if version is None:
         raise Http404
     return version
+
+
+def version_response(request: Request, version: TemplateVersion, code: int = 200) -> Response:
+    """The version as the API shows it, read again with its content (after a step)."""
+    fresh = selectors.version_with_content(pk=version.pk)
+    return Response(VersionSerializer(fresh, context={"request": request}).data, status=code)
 
 
 class CommunicationSerializer(serializers.ModelSerializer):

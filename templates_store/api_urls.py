@@ -1,6 +1,6 @@
 from django.urls import path
 
-from templates_store import api, api_versions
+from templates_store import api, api_exchange, api_previews, api_review, api_versions
 
 VERSION = "communications/<slug:key>/versions/<int:number>"
 
@@ -8,7 +8,7 @@ urlpatterns = [
     path("communications", api.CommunicationListView.as_view(), name="api-communication-list"),
     path(
         "communication-imports",
-        api_versions.CommunicationImportView.as_view(),
+        api_exchange.CommunicationImportView.as_view(),
         name="api-communication-import",
     ),
     path(
@@ -23,7 +23,7 @@ urlpatterns = [
     ),
     path(
         "communications/<slug:key>/export",
-        api_versions.CommunicationExportView.as_view(),
+        api_exchange.CommunicationExportView.as_view(),
         name="api-communication-export",
     ),
     path(
@@ -42,25 +42,25 @@ urlpatterns = [
         api_versions.VariantView.as_view(),
         name="api-version-variant",
     ),
-    path(f"{VERSION}/lint", api_versions.LintView.as_view(), name="api-version-lint"),
-    path(f"{VERSION}/preview", api_versions.PreviewView.as_view(), name="api-version-preview"),
+    path(f"{VERSION}/lint", api_previews.LintView.as_view(), name="api-version-lint"),
+    path(f"{VERSION}/preview", api_previews.PreviewView.as_view(), name="api-version-preview"),
     path(
         f"{VERSION}/preview/letter.pdf",
-        api_versions.PreviewPdfView.as_view(),
+        api_previews.PreviewPdfView.as_view(),
         name="api-version-preview-pdf",
     ),
-    path(f"{VERSION}/submit", api_versions.SubmitView.as_view(), name="api-version-submit"),
-    path(f"{VERSION}/approve", api_versions.ApproveView.as_view(), name="api-version-approve"),
-    path(f"{VERSION}/reject", api_versions.RejectView.as_view(), name="api-version-reject"),
-    path(f"{VERSION}/publish", api_versions.PublishView.as_view(), name="api-version-publish"),
+    path(f"{VERSION}/submit", api_review.SubmitView.as_view(), name="api-version-submit"),
+    path(f"{VERSION}/approve", api_review.ApproveView.as_view(), name="api-version-approve"),
+    path(f"{VERSION}/reject", api_review.RejectView.as_view(), name="api-version-reject"),
+    path(f"{VERSION}/publish", api_review.PublishView.as_view(), name="api-version-publish"),
     path(
         f"{VERSION}/unschedule",
-        api_versions.UnscheduleView.as_view(),
+        api_review.UnscheduleView.as_view(),
         name="api-version-unschedule",
     ),
-    path(f"{VERSION}/retire", api_versions.RetireView.as_view(), name="api-version-retire"),
-    path(f"{VERSION}/rollback", api_versions.RollbackView.as_view(), name="api-version-rollback"),
-    path(f"{VERSION}/export", api_versions.VersionExportView.as_view(), name="api-version-export"),
+    path(f"{VERSION}/retire", api_review.RetireView.as_view(), name="api-version-retire"),
+    path(f"{VERSION}/rollback", api_review.RollbackView.as_view(), name="api-version-rollback"),
+    path(f"{VERSION}/export", api_exchange.VersionExportView.as_view(), name="api-version-export"),
 ]
 
 # Shared content (read): blocks and brand theme versions.
