@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jinja2 import meta
 from pypdf import PdfReader
 
+from ccm.vocabulary import Channel
 from rendering.environment import HTML_ENV, TEMPLATE_FUNCTIONS, TEXT_ENV
 from rendering.exceptions import RenderError
 from rendering.pdf import render_pdf
@@ -132,7 +133,7 @@ def _variant_issues(
     except RenderError as exc:
         return [*issues, LintIssue(ERROR, channel, locale, exc.field, exc.message, exc.line)]
     communication = version.communication
-    if channel == "email":
+    if channel == Channel.EMAIL:
         facts = _html_facts(rendered.html)
         for link in facts.links:
             if link.lower().startswith("http://") and not _own(link):
@@ -148,7 +149,7 @@ def _variant_issues(
                     _("no text alternative written; it will be generated from the HTML"),
                 )
             )
-    elif channel == "sms":
+    elif channel == Channel.SMS:
         for link in _INSECURE_LINK.findall(rendered.text):
             if _own(link):
                 continue
@@ -170,7 +171,7 @@ def _variant_issues(
                 )
             )
         issues += [LintIssue(WARNING, channel, locale, "body_text", w) for w in rendered.warnings]
-    elif channel == "print":
+    elif channel == Channel.PRINT:
         try:
             pages = len(PdfReader(io.BytesIO(render_pdf(rendered))).pages)
         except RenderError as exc:

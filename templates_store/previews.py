@@ -97,7 +97,9 @@ def preview_content(
 
 def preview_pdf_version(*, version: TemplateVersion, locale: str) -> bytes:
     """The letter of ``version`` in ``locale`` as a PDF with its sample data. Raises RenderError."""
-    rendered = render(version, "print", locale, version.sample_data, recipient=SAMPLE_RECIPIENT)
+    rendered = render(
+        version, Channel.PRINT, locale, version.sample_data, recipient=SAMPLE_RECIPIENT
+    )
     return render_pdf(rendered)
 
 
@@ -106,7 +108,7 @@ def preview_pdf_content(
 ) -> bytes:
     """The PDF of an unsaved letter. Raises RenderError."""
     rendered = render_content(
-        channel="print",
+        channel=Channel.PRINT,
         locale=locale,
         brand=brand,
         subject=subject,
