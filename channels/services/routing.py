@@ -79,9 +79,16 @@ def row_contacts(row: Mapping[str, Any], customer: Customer | None) -> dict[str,
     }
 
 
+# The contact point each channel goes to.
+_CONTACT_KEYS: dict[str, str] = {
+    Channel.EMAIL: "email",
+    Channel.SMS: "phone",
+    Channel.PRINT: "address",
+}
+
+
 def _contact_for(channel: str, contacts: Mapping[str, str]) -> str:
-    key = {Channel.EMAIL: "email", Channel.SMS: "phone", Channel.PRINT: "address"}[channel]
-    return (contacts.get(key) or "").strip()
+    return (contacts.get(_CONTACT_KEYS[channel]) or "").strip()
 
 
 def route_choose(
