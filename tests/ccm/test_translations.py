@@ -174,7 +174,16 @@ def _strings(string: str | tuple[str, ...]) -> tuple[str, ...]:
     return string if isinstance(string, tuple) else (string,)
 
 
-APPS = ("ccm", "channels", "compliance", "customers", "insight", "templates_store")
+APPS = (
+    "ccm",
+    "channels",
+    "compliance",
+    "customers",
+    "demo",
+    "insight",
+    "rendering",
+    "templates_store",
+)
 
 
 def test_every_message_of_the_code_is_in_the_catalog(tmp_path):
