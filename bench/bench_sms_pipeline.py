@@ -1,6 +1,6 @@
 """The SMS sending path against a bare loop doing the same provider calls, in one process.
 
-Project: ``channels.services.messages_send`` on chunks of ``CCM_CHUNK_SIZE`` queued SMS
+Project: ``channels.pipeline.send.messages_send`` on chunks of ``CCM_CHUNK_SIZE`` queued SMS
 messages: claim, render, checks (E.164, country, segments), archive entry, the generic
 HTTP provider backend (JSON body) on one keep-alive session per chunk, status and event
 writes. Bare: Jinja2 render of the same text, ``json.dumps``, ``requests.Session`` POST
@@ -155,7 +155,7 @@ class Project:
         from django.conf import settings
 
         from channels.models import Message
-        from channels.services import messages_send
+        from channels.pipeline.send import messages_send
 
         started = time.perf_counter()
         for start in range(0, len(ids), settings.CCM_CHUNK_SIZE):

@@ -17,7 +17,8 @@ from channels.email_links import (
     unsubscribe_token_read,
 )
 from channels.models import Message
-from channels.services.events import message_clicked, message_opened, message_unsubscribe
+from channels.pipeline.transitions import message_clicked, message_opened
+from channels.services.events import message_unsubscribe
 
 # A transparent 1x1 GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")

@@ -19,11 +19,14 @@ from django.utils.translation import gettext, gettext_lazy
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from channels.services.dispatch import message_render
-from channels.services.test_sends import TEST_SUBJECT_PREFIX, test_send_mark
+from ccm.vocabulary import Channel
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
-from rendering.render import Recipient, Rendered, RenderError, render, render_pdf
+from rendering.as_sent import TEST_SUBJECT_PREFIX, render_as_sent, test_send_mark
+from rendering.exceptions import RenderError
+from rendering.pdf import render_pdf
+from rendering.render import render
+from rendering.types import Recipient, Rendered
 
 # The parts compared, by channel, and how the page names them.
 PART_SUBJECT = "subject"
@@ -115,9 +118,18 @@ def _compare_letter(rendered: Rendered, content: bytes) -> tuple[list[str], list
 
 
 def _render_again(entry: ArchiveEntry) -> Rendered:
-    if entry.message is not None:
+    message = entry.message
+    if message is not None:
         # Exactly as the pipeline rendered it (recipient lines, the message's date).
-        return message_render(entry.message)
+        return render_as_sent(
+            version=message.version,
+            channel=message.channel,
+            locale=message.locale,
+            data=message.data,
+            recipient_name=message.recipient_name,
+            recipient_address=message.recipient,
+            created_at=message.created_at,
+        )
     # A test send: rendered with the address as typed, on the day it was sent.
     rendered = render(
         entry.version,
@@ -129,7 +141,7 @@ def _render_again(entry: ArchiveEntry) -> Rendered:
         ),
         letter_date=timezone.localdate(entry.created_at),
     )
-    if entry.channel == "email" and entry.subject.startswith(TEST_SUBJECT_PREFIX):
+    if entry.channel == Channel.EMAIL and entry.subject.startswith(TEST_SUBJECT_PREFIX):
         return test_send_mark(rendered)  # sent with "[TEST] " before the subject
     return rendered
 
@@ -144,13 +156,13 @@ def archive_entry_rerender_check(*, entry: ArchiveEntry) -> RerenderCheck:
         return RerenderCheck(error=gettext("the artifact is missing from the archive storage"))
     try:
         rendered = _render_again(entry)
-        if entry.channel == "sms":
+        if entry.channel == Channel.SMS:
             digest = hashlib.sha256(rendered.text.encode("utf-8")).hexdigest()
             compared, differing = (
                 [PART_SMS],
                 ([] if digest == entry.artifact_sha256 else [PART_SMS]),
             )
-        elif entry.channel == "email":
+        elif entry.channel == Channel.EMAIL:
             compared, differing = _compare_email(rendered, content)
         else:
             compared, differing = _compare_letter(rendered, content)

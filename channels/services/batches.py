@@ -14,7 +14,10 @@ from django.utils import timezone
 
 from ccm.bulk_copy import instances_copy
 from ccm.chunking import chunked
-from channels.models import Batch, DeliveryEvent, Message
+from ccm.vocabulary import Channel
+from channels.enqueue import batch_dispatch_enqueue, messages_send_enqueue
+from channels.models import Batch, Message
+from channels.pipeline import transitions
 from channels.selectors import batch_counts
 from channels.services.callbacks import callback_for_batch, callbacks_for_messages
 from channels.services.pacing import marketing_counts
@@ -80,7 +83,7 @@ def batch_create(
         batch.total_rows = total
         batch.rejected_rows = rejected[:_MAX_REPORTED_ERRORS]
         batch.save(update_fields=["total_rows", "rejected_rows"])
-        transaction.on_commit(lambda: batch_dispatch_enqueue(batch.pk))
+        batch_dispatch_enqueue(batch.pk)
     return batch
 
 
@@ -114,11 +117,11 @@ def row_context(*, rows: list[Any], communication: Communication) -> RowContext:
     for row in rows:
         if isinstance(row, Mapping):
             contacts += [
-                ("email", str(row.get("email") or "")),
-                ("sms", str(row.get("phone") or "")),
+                (Channel.EMAIL, str(row.get("email") or "")),
+                (Channel.SMS, str(row.get("phone") or "")),
             ]
     for customer in customers.values():
-        contacts += [("email", customer.email), ("sms", customer.phone)]
+        contacts += [(Channel.EMAIL, customer.email), (Channel.SMS, customer.phone)]
     customer_ids = [c.pk for c in customers.values()]
     marketing = communication.category == Communication.Category.MARKETING
     return RowContext(
@@ -223,17 +226,8 @@ def _messages_for_rows(
     return messages
 
 
-def batch_dispatch_enqueue(batch_id: int) -> None:
-    """Hand the batch to a worker (``batch_dispatch``)."""
-    from channels.tasks import batch_dispatch as batch_dispatch_task
-
-    batch_dispatch_task.delay(batch_id)
-
-
 def batch_dispatch(*, batch_id: int) -> int:
     """Split a batch's queued messages into chunk tasks; returns how many were enqueued."""
-    from channels.tasks import messages_send as messages_send_task
-
     updated = Batch.objects.filter(pk=batch_id, status=Batch.Status.QUEUED).update(
         status=Batch.Status.RUNNING
     )
@@ -249,7 +243,7 @@ def batch_dispatch(*, batch_id: int) -> int:
     )
     count = 0
     for chunk in chunked(ids, settings.CCM_CHUNK_SIZE):
-        messages_send_task.delay(chunk)
+        messages_send_enqueue(chunk)
         count += 1
     if count == 0:
         batch_finalize(batch_id=batch_id)
@@ -299,9 +293,7 @@ def batch_cancel(*, batch: Batch) -> int:
     )
     ids = list(queued.values_list("id", flat=True))
     cancelled = queued.update(status=Message.Status.CANCELLED)
-    DeliveryEvent.objects.bulk_create(
-        DeliveryEvent(message_id=i, kind=DeliveryEvent.Kind.CANCELLED) for i in ids
-    )
+    transitions.messages_cancelled(ids)
     batch.status = Batch.Status.CANCELLED
     batch.finished_at = timezone.now()
     batch.save(update_fields=["status", "finished_at"])

@@ -34,7 +34,8 @@ from django.utils import timezone
 from ccm.spreadsheets import escape_formula
 from channels.backends import print_backends
 from channels.backends.printing.base import PrintJob, PrintResult
-from channels.models import Batch, DeliveryEvent, Message, PrintFile
+from channels.models import Batch, Message, PrintFile
+from channels.pipeline import transitions
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 from rendering.pdf_files import PdfJoiner, pdf_page_count
@@ -290,20 +291,9 @@ def _print_file_record(
             duplex=duplex,
             sha256=hashlib.sha256(job.pdf).hexdigest(),
         )
-        Message.objects.filter(id__in=ids).update(
-            status=Message.Status.SENT, sent_at=timezone.now()
-        )
-        DeliveryEvent.objects.bulk_create(
-            DeliveryEvent(
-                message=letter.message,
-                kind=DeliveryEvent.Kind.PRINTED,
-                detail={
-                    "print_file": print_file.pk,
-                    "pages": letter.pages,
-                    "sheets": letter.sheets,
-                },
-            )
-            for letter in letters
+        transitions.messages_printed(
+            print_file=print_file,
+            letters=[(letter.message, letter.pages, letter.sheets) for letter in letters],
         )
     print_file.message_ids = ids
     return print_file

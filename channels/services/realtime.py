@@ -8,7 +8,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from channels.models import DeliveryEvent, Message
+from channels.enqueue import messages_send_enqueue
+from channels.models import Message
+from channels.pipeline import transitions
 from channels.services.batches import available_channels, message_build, row_context
 from channels.services.routing import RowError
 from templates_store.models import Communication
@@ -42,13 +44,7 @@ def message_create(
     message.requested_by = requested_by  # type: ignore[assignment]
     with transaction.atomic():
         message.save()
-        DeliveryEvent.objects.create(message=message, kind=DeliveryEvent.Kind.ACCEPTED)
+        transitions.message_accepted(message)
         if message.status == Message.Status.QUEUED:
-            transaction.on_commit(lambda: _enqueue(message.pk))
+            messages_send_enqueue([message.pk])
     return message
-
-
-def _enqueue(message_id: int) -> None:
-    from channels.tasks import messages_send as messages_send_task
-
-    messages_send_task.delay([message_id])

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from channels import services
 from channels.email_links import click_url, open_url, unsubscribe_url
 from channels.models import Batch, DeliveryEvent, Message
+from channels.pipeline.send import messages_send
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 from customers.models import Consent
@@ -65,7 +66,7 @@ def _send(
     Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.RUNNING)
     ids = list(batch.messages.order_by("id").values_list("id", flat=True))
     mail.outbox.clear()
-    services.messages_send(message_ids=ids)
+    messages_send(message_ids=ids)
     messages = list(Message.objects.filter(id__in=ids).order_by("id"))
     assert [m.status for m in messages] == ["sent"] * count
     parsed = []

@@ -8,6 +8,7 @@ from django.utils import timezone
 from channels import services
 from channels.backends.sms import locmem as sms_outbox
 from channels.models import DeliveryEvent, Message
+from channels.pipeline.sweepers import messages_release_due
 from channels.services.pacing import quiet_until
 from customers.services import consent_set
 from tests.factories.ccm import UserFactory
@@ -15,6 +16,20 @@ from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import SAMPLE, CommunicationFactory, published_version
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sweep(django_capture_on_commit_callbacks):
+    """Runs a sweeper as beat's task does: what it enqueues goes once it has committed
+    (``channels.enqueue``)."""
+
+    def run(sweeper):
+        with django_capture_on_commit_callbacks(execute=True):
+            return sweeper()
+
+    return run
+
+
 QUIET = {"start": "21:00", "end": "08:00", "channels": ["sms"]}
 
 
@@ -35,7 +50,7 @@ class QuietHoursTests:
         )
 
     def test_a_batch_sms_waits_for_the_morning_and_then_goes(
-        self, settings, django_capture_on_commit_callbacks
+        self, sweep, settings, django_capture_on_commit_callbacks
     ):
         settings.CCM_QUIET_HOURS = QUIET
         version = published_version()
@@ -57,13 +72,13 @@ class QuietHoursTests:
         assert not sms_outbox.outbox
         morning = dt.datetime(2026, 11, 23, 23, 1, tzinfo=dt.UTC)
         with mock.patch("django.utils.timezone.now", return_value=morning):
-            assert services.messages_release_due() == 1
+            assert sweep(messages_release_due) == 1
         message.refresh_from_db()
         assert message.status == "sent" and len(sms_outbox.outbox) == 1
 
 
 class ScheduledSendTests:
-    def test_nothing_goes_before_send_at(self, django_capture_on_commit_callbacks):
+    def test_nothing_goes_before_send_at(self, sweep, django_capture_on_commit_callbacks):
         version = published_version()
         customer = CustomerFactory(channel_preference=["email"])
         later = timezone.now() + dt.timedelta(hours=2)
@@ -75,9 +90,9 @@ class ScheduledSendTests:
                 send_at=later,
             )
         assert not mail.outbox
-        assert services.messages_release_due() == 0
+        assert sweep(messages_release_due) == 0
         with mock.patch("django.utils.timezone.now", return_value=later + dt.timedelta(seconds=1)):
-            assert services.messages_release_due() == 1
+            assert sweep(messages_release_due) == 1
         assert len(mail.outbox) == 1
         batch.refresh_from_db()
         assert batch.status == "completed"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from channels import services
 from channels.backends.printing import locmem as print_locmem
 from channels.backends.printing.storage import PrintBackend as StoragePrintBackend
 from channels.models import DeliveryEvent, Message, PrintFile
+from channels.pipeline.send import messages_send
 from channels.services import printing
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
@@ -50,7 +50,7 @@ def _letters(envelope: str, page_counts: list[int]) -> list[Message]:
         )
         for pages in page_counts
     ]
-    services.messages_send(message_ids=[m.pk for m in messages])
+    messages_send(message_ids=[m.pk for m in messages])
     for message in messages:
         message.refresh_from_db()
         assert message.status == Message.Status.AWAITING_PRINT, message.last_error
@@ -83,7 +83,7 @@ class DuplexPrintFilesTests:
 
     def test_letters_are_grouped_by_envelope_and_sheet_count(self, letters):
         din, us = letters
-        files = services.print_files_build(batch=None)
+        files = printing.print_files_build(batch=None)
         assert [(f.envelope, f.sheets_per_letter, f.letter_count) for f in files] == [
             ("din_dl", 1, 3),  # 1, 2 and 1 pages: one sheet each, printed on both sides
             ("din_dl", 2, 1),  # 3 pages: two sheets
@@ -99,7 +99,7 @@ class DuplexPrintFilesTests:
         assert DeliveryEvent.objects.filter(kind="printed").count() == 5
 
     def test_a_letter_with_an_odd_page_count_gets_a_blank_back_page(self, letters):
-        services.print_files_build(batch=None)
+        printing.print_files_build(batch=None)
         one_sheet = print_locmem.outbox[0]
         pdf = one_sheet.pdf
         assert_well_formed(pdf)
@@ -119,7 +119,7 @@ class DuplexPrintFilesTests:
 
     def test_the_manifest_names_every_letter_with_the_hash_of_its_archived_pdf(self, letters):
         din, _ = letters
-        services.print_files_build(batch=None)
+        printing.print_files_build(batch=None)
         rows, manifest = _manifest(print_locmem.outbox[0])
         assert list(rows[0]) == [
             "sequence",
@@ -149,7 +149,7 @@ class DuplexPrintFilesTests:
 
     def test_each_letter_stays_archived_on_its_own(self, letters):
         din, us = letters
-        services.print_files_build(batch=None)
+        printing.print_files_build(batch=None)
         for message in din + us:
             entry = ArchiveEntry.objects.get(message=message)
             pdf = artifact_read(entry=entry)
@@ -163,7 +163,7 @@ class SimplexPrintFilesTests:
         settings.CCM_PRINT_DUPLEX = False
         settings.CCM_PRINT_BARCODE = ""
         _letters(LetterEnvelope.DIN_C5, [1, 2, 1])
-        files = services.print_files_build(batch=None)
+        files = printing.print_files_build(batch=None)
         assert [(f.envelope, f.sheets_per_letter, f.letter_count, f.page_count) for f in files] == [
             ("din_c5", 1, 2, 2),
             ("din_c5", 2, 1, 2),
@@ -179,7 +179,7 @@ class BarcodeTests:
         settings.CCM_PRINT_DUPLEX = True
         settings.CCM_PRINT_BARCODE = "qr"
         _letters(LetterEnvelope.DIN_DL, [3, 3])
-        (print_file,) = services.print_files_build(batch=None)
+        (print_file,) = printing.print_files_build(batch=None)
         assert print_file.page_count == 8
         job = print_locmem.outbox[0]
         assert_well_formed(job.pdf)
@@ -208,7 +208,7 @@ class BarcodeTests:
         from django.core.exceptions import ImproperlyConfigured
 
         with pytest.raises(ImproperlyConfigured, match="CCM_PRINT_BARCODE is 'pdf417'"):
-            services.print_files_build(batch=None)
+            printing.print_files_build(batch=None)
 
 
 class StorageTests:
@@ -218,7 +218,7 @@ class StorageTests:
         backend = StoragePrintBackend(alias="default", storage="print")
         monkeypatch.setattr(printing, "print_backends", {"default": backend})
         _letters(LetterEnvelope.US_10, [1])
-        (print_file,) = services.print_files_build(batch=None)
+        (print_file,) = printing.print_files_build(batch=None)
         root = Path(settings.STORAGES["print"]["OPTIONS"]["location"])
         pdf = (root / print_file.pdf_name).read_bytes()
         assert_well_formed(pdf)
@@ -241,7 +241,7 @@ class LargeRunTests:
     def test_a_group_larger_than_a_print_file_is_cut_into_parts(self, settings):
         settings.CCM_PRINT_FILE_LETTERS = 2
         messages = _letters(LetterEnvelope.DIN_DL, [1, 1, 1, 1, 1])
-        files = services.print_files_build(batch=None)
+        files = printing.print_files_build(batch=None)
         assert [f.message_ids for f in files] == [
             [messages[0].pk, messages[1].pk],
             [messages[2].pk, messages[3].pk],
@@ -257,7 +257,7 @@ class LargeRunTests:
     def test_letters_rendered_without_a_page_count_are_counted_from_the_archive(self):
         messages = _letters(LetterEnvelope.DIN_DL, [2, 1])
         Message.objects.filter(pk__in=[m.pk for m in messages]).update(pages=0)
-        files = services.print_files_build(batch=None)
+        files = printing.print_files_build(batch=None)
         assert [(f.sheets_per_letter, f.message_ids) for f in files] == [
             (1, [messages[1].pk]),
             (2, [messages[0].pk]),
@@ -266,7 +266,7 @@ class LargeRunTests:
 
     def test_letters_written_together_share_their_fonts_in_the_print_file(self):
         messages = _letters(LetterEnvelope.DIN_DL, [1, 1, 1, 1])
-        services.print_files_build(batch=None)
+        printing.print_files_build(batch=None)
         (job,) = print_locmem.outbox
         assert_well_formed(job.pdf)
         one_letter = artifact_read(entry=ArchiveEntry.objects.get(message=messages[0]))

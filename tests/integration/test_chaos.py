@@ -30,6 +30,7 @@ from ccm.roles import OPERATOR
 from ccm.services import api_token_create
 from channels import services
 from channels.models import Batch, DeliveryEvent, Message
+from channels.pipeline.sweepers import messages_requeue_stuck
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
 from customers.models import Customer
@@ -156,7 +157,7 @@ def _run_until_completed(chaos: Chaos) -> None:
         chaos.step(sent)
         chaos.worker.assert_alive()
         if time.monotonic() >= next_sweep:
-            services.messages_requeue_stuck()
+            messages_requeue_stuck()
             next_sweep = time.monotonic() + SWEEP_EVERY_SECONDS
         time.sleep(0.2)
     counts: dict[str, int] = defaultdict(int)
@@ -258,7 +259,7 @@ class ChaosTests:
             if Batch.objects.get(pk=batch_id).status == Batch.Status.COMPLETED:
                 break
             worker.assert_alive()
-            services.messages_requeue_stuck()
+            messages_requeue_stuck()
             time.sleep(1)
 
         statuses = set(Message.objects.filter(batch_id=batch_id).values_list("status", flat=True))
