@@ -166,9 +166,10 @@ def render(
 ) -> Rendered:
     """Render ``version`` for ``channel`` in ``locale`` with ``data``. Raises RenderError.
 
-    Reads the version's variants (prefetch them for batches) and its shared content: the
-    block and theme versions pinned at submission, or for a draft the latest published
-    ones. Writes nothing.
+    Reads the version's variants (prefetch them for batches) and its shared content,
+    through the studio's ``SharedContentLookup`` (``rendering.blocks``): the block and
+    theme versions pinned at submission, or for a draft the latest published ones.
+    Writes nothing.
     """
     variant = next(
         (v for v in version.variants.all() if v.channel == channel and v.locale == locale), None
