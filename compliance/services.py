@@ -17,7 +17,6 @@ from compliance import chain, seal_heads, sealing
 from compliance.models import AccessLog, ArchiveEntry, ChainHead, Seal
 from compliance.retention import add_years, retention_years
 from compliance.storage import write_once
-from compliance.verification import VerifyReport, archive_verify
 
 # File extension of each kind of artifact (the archive's names and exports use it).
 ARTIFACT_EXTENSIONS = {"message/rfc822": "eml", "text/plain": "txt", "application/pdf": "pdf"}
@@ -282,15 +281,13 @@ def archive_seal(
         return seal
 
 
-__all__ = [  # archive_verify and its report live in compliance.verification
+__all__ = [
     "ARTIFACT_EXTENSIONS",
     "ArchiveRecord",
-    "VerifyReport",
     "access_log_record",
     "archive_record_create",
     "archive_records_create",
     "archive_seal",
-    "archive_verify",
     "artifact_read",
     "artifact_store",
 ]

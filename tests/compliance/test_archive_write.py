@@ -13,8 +13,8 @@ from compliance.services import (
     archive_record_create,
     archive_records_create,
     archive_seal,
-    archive_verify,
 )
+from compliance.verification import archive_verify
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import published_version
 

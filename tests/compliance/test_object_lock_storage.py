@@ -7,7 +7,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from compliance.services import archive_record_create, archive_seal, archive_verify, artifact_read
+from compliance.services import archive_record_create, archive_seal, artifact_read
+from compliance.verification import archive_verify
 from tests.factories.templates_store import CommunicationFactory, published_version
 
 pytestmark = pytest.mark.django_db

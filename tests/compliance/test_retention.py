@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from compliance.models import ArchiveEntry, Tombstone
 from compliance.retention import add_years, archive_purge, legal_hold_create, legal_hold_release
-from compliance.services import archive_record_create, archive_seal, archive_verify
+from compliance.services import archive_record_create, archive_seal
+from compliance.verification import archive_verify
 from tests.factories.ccm import UserFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.templates_store import CommunicationFactory, published_version

@@ -6,7 +6,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from compliance.models import ArchiveEntry, Seal
-from compliance.services import archive_record_create, archive_seal, archive_verify
+from compliance.services import archive_record_create, archive_seal
+from compliance.verification import archive_verify
 from tests.factories.templates_store import published_version
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.services import archive_verify
+from compliance.verification import archive_verify
 
 
 class Command(BaseCommand):
