@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ccm.vocabulary import Channel
 from channels.enqueue import MESSAGES_SEND
 
 REALTIME = "realtime"
@@ -25,7 +26,7 @@ PRINT = "print"
 # worker process, never behind the backlog of a batch.
 QUEUES = (REALTIME, DEFAULT, EMAIL, SMS, PRINT)
 
-_CHANNEL_QUEUES = {"email": EMAIL, "sms": SMS, "print": PRINT}
+_CHANNEL_QUEUES = {Channel.EMAIL: EMAIL, Channel.SMS: SMS, Channel.PRINT: PRINT}
 
 
 def messages_queue(message_ids: Iterable[int]) -> str:
@@ -42,7 +43,7 @@ def messages_queue(message_ids: Iterable[int]) -> str:
     if not rows:
         return DEFAULT
     channels = Counter(channel for channel, _ in rows)
-    if "print" in channels:
+    if Channel.PRINT in channels:
         return PRINT
     if all(batch_id is None for _, batch_id in rows):
         return REALTIME

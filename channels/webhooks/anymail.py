@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, include
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
+from ccm.vocabulary import Channel
 from channels.models import DeliveryEvent, Message
 from channels.services.events import delivery_event_record
 
@@ -96,7 +97,7 @@ def _same_address(a: str | None, b: str) -> bool:
 
 def message_for_tracking_event(event: AnymailTrackingEvent) -> Message | None:
     """The email an event is about (see the module docstring), or None to ignore it."""
-    emails = Message.objects.filter(channel="email")
+    emails = Message.objects.filter(channel=Channel.EMAIL)
     provider_id = str(event.message_id or "")
     if provider_id:
         message = emails.filter(provider_message_id=provider_id).order_by("-id").first()

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 from django.views.decorators.csrf import csrf_exempt
 
+from ccm.vocabulary import Channel
 from channels.backends.sms.kannel import decode_reference
 from channels.models import DeliveryEvent, Message
 from channels.services.events import delivery_event_record
@@ -49,7 +50,7 @@ def sms_delivery_report(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse("ok")
     if status not in STATUSES or not reference:
         return HttpResponseBadRequest("reference and status (delivered or failed) are required")
-    message = Message.objects.filter(message_id=reference, channel="sms").first()
+    message = Message.objects.filter(message_id=reference, channel=Channel.SMS).first()
     if message is None:
         return HttpResponseNotFound("unknown reference")
     delivery_event_record(
