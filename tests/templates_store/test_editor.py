@@ -10,7 +10,7 @@ from templates_store.diagnostics import content_diagnostics
 from templates_store.models import Block, BlockContent, BlockVersion, Communication
 from templates_store.palette import schema_variables
 from tests.factories.ccm import UserFactory
-from tests.templates_store.test_views import editor_post
+from tests.templates_store.studio_pages import editor_post
 
 pytestmark = pytest.mark.django_db
 
