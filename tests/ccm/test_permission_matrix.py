@@ -32,13 +32,13 @@ from tests.factories.ccm import UserFactory
 pytestmark = pytest.mark.django_db
 
 # Reachable without a role, on purpose. Provider webhooks authenticate with their own
-# shared secret (tests/channels/test_provider_events.py proves they refuse a wrong one).
+# shared secret (tests/channels/services/test_events.py proves they refuse a wrong one).
 # Survey answers carry a signed token (tests/insight/test_surveys.py refuses forged ones).
 PUBLIC = {"login", "logout", "set_language", "sms-dlr", "survey:answer", "healthz", "readyz"}
 # The second login step answers only a session that has just passed the password step
 # (tests/ccm/test_two_factor.py).
 PUBLIC |= {"login_verify", "login_enrol"}
-# Links inside emails: each answers only a signed token (tests/channels/test_email_features.py).
+# Links inside emails: each answers only a signed token (tests/channels/senders/test_email.py).
 PUBLIC |= {"email_links:unsubscribe", "email_links:click", "email_links:open"}
 PUBLIC_PREFIXES = ("admin/", "anymail/")
 # Needs only a login (no data shown).
