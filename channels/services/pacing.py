@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from channels.models import Message
 from templates_store.models import Communication
 
 
@@ -49,8 +50,6 @@ def marketing_counts(
 ) -> dict[int, int]:
     """Marketing messages per customer within the cap window (not counting the ones
     suppressed, cancelled or failed)."""
-    from channels.models import Message
-
     since = (now or timezone.now()) - dt.timedelta(days=settings.CCM_MARKETING_CAP_DAYS)
     rows = (
         Message.objects.filter(
