@@ -26,7 +26,7 @@ PRINT = "print"
 # worker process, never behind the backlog of a batch.
 QUEUES = (REALTIME, DEFAULT, EMAIL, SMS, PRINT)
 
-_CHANNEL_QUEUES = {Channel.EMAIL: EMAIL, Channel.SMS: SMS, Channel.PRINT: PRINT}
+_CHANNEL_QUEUES: dict[str, str] = {Channel.EMAIL: EMAIL, Channel.SMS: SMS, Channel.PRINT: PRINT}
 
 
 def messages_queue(message_ids: Iterable[int]) -> str:
