@@ -16,6 +16,7 @@ from typing import Any
 
 from ccm.vocabulary import Channel
 from channels.enqueue import MESSAGES_SEND
+from channels.models import Message
 
 REALTIME = "realtime"
 DEFAULT = "celery"
@@ -37,8 +38,6 @@ def messages_queue(message_ids: Iterable[int]) -> str:
     to ``realtime``; a batch chunk goes to its channel's queue (the most frequent channel
     of a mixed chunk). Ids that match no message go to ``celery``.
     """
-    from channels.models import Message
-
     rows = list(Message.objects.filter(pk__in=list(message_ids)).values_list("channel", "batch_id"))
     if not rows:
         return DEFAULT
