@@ -21,6 +21,7 @@ from channels.services.test_sends import phone_verification_start, version_test_
 from rendering.exceptions import RenderError
 from templates_store import previews
 from templates_store.forms import PhoneCodeForm, PhoneNumberForm
+from templates_store.locales import request_locale
 from templates_store.models import TestRecipient, VerifiedPhone
 from templates_store.permissions import CHANGE_VERSION, SUBMIT_VERSION
 from templates_store.test_recipients import (
@@ -30,11 +31,10 @@ from templates_store.test_recipients import (
     phone_verification_confirm,
 )
 from templates_store.views_versions import (
-    _locale,
-    _test_send_form,
-    _version_or_404,
-    _version_page,
-    _version_url,
+    test_send_form_for,
+    version_or_404,
+    version_page,
+    version_url,
 )
 
 
@@ -44,12 +44,12 @@ def version_test_send_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
     """Send the saved content as a test: email to oneself or an allowed address, SMS to a
     verified or allowed number, or the letter PDF. A refusal is shown on the page, under
     the recipient (422), or over the form when the user's budget is spent (429)."""
-    version = _version_or_404(pk)
-    locale = _locale(request)
-    form = _test_send_form(request.user, version, locale, request.POST)
+    version = version_or_404(pk)
+    locale = request_locale(request)
+    form = test_send_form_for(request.user, version, locale, request.POST)
 
     def again(status: int) -> HttpResponse:
-        return _version_page(request, version, locale, test_send_form=form, status=status)
+        return version_page(request, version, locale, test_send_form=form, status=status)
 
     if not form.is_valid():
         return again(422)
@@ -88,7 +88,7 @@ def version_test_send_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
         request,
         _("Test %(channel)s sent to %(to)s.") % {"channel": Channel(channel).label, "to": to},
     )
-    return redirect(_version_url(version, locale))
+    return redirect(version_url(version, locale))
 
 
 # TEST RECIPIENTS PAGE -------------------------------------------------------------------

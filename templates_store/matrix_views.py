@@ -7,11 +7,10 @@ from django.views.decorators.http import require_GET
 
 from ccm.views_access import AuthenticatedRequest, requires
 from ccm.vocabulary import Channel
+from templates_store.locales import LOCALES
 from templates_store.matrix import CellState, communication_matrix, owner_teams
 from templates_store.models import Communication
 from templates_store.permissions import VIEW_COMMUNICATION
-
-LOCALES = [code for code, _name in settings.LANGUAGES]
 
 
 def _choice(value: str, allowed: list[str]) -> str:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from ccm.views_access import AuthenticatedRequest, requires
 from templates_store import services
 from templates_store.permissions import PUBLISH_VERSION
-from templates_store.views_versions import _error_messages, _version_or_404
+from templates_store.views_versions import validation_errors_show, version_or_404
 
 
 class PublishForm(forms.Form):
@@ -61,7 +61,7 @@ def _review_url(pk: int) -> str:
 @require_POST
 @requires(PUBLISH_VERSION)
 def version_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
+    version = version_or_404(pk)
     form = PublishForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -77,7 +77,7 @@ def version_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except ValidationError as exc:
-        _error_messages(request, exc)
+        validation_errors_show(request, exc)
         return redirect(_review_url(version.pk))
     if version.publish_at is not None:
         when = timezone.localtime(version.publish_at, publish_at.tzinfo)
@@ -98,11 +98,11 @@ def version_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(PUBLISH_VERSION)
 def version_unschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
+    version = version_or_404(pk)
     try:
         services.version_unschedule(version=version, actor=request.user)
     except ValidationError as exc:
-        _error_messages(request, exc)
+        validation_errors_show(request, exc)
     else:
         messages.success(request, _("The scheduled publication is cancelled."))
     return redirect(_review_url(version.pk))

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ccm.vocabulary import Channel
+from templates_store.locales import LOCALES
 from templates_store.models import Block, BlockVersion, ThemeVersion
-
-LOCALES = [code for code, _name in settings.LANGUAGES]
 
 
 class BlockForm(forms.ModelForm):

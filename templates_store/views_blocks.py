@@ -14,15 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ccm.views_access import AuthenticatedRequest, requires
 from ccm.vocabulary import Channel
 from templates_store import shared_previews, shared_selectors, shared_services
+from templates_store.locales import LOCALES, request_locale
 from templates_store.models import Block, BlockVersion
 from templates_store.permissions import CHANGE_VERSION, VIEW_COMMUNICATION
-from templates_store.shared_forms import LOCALES, BlockContentForm, BlockForm
+from templates_store.shared_forms import BlockContentForm, BlockForm
 from templates_store.views_shared import (
-    _block_version_or_404,
-    _locale,
-    _pdf_url,
-    _review_context,
-    _version_url,
+    block_version_or_404,
+    review_context,
+    shared_pdf_url,
+    shared_version_url,
 )
 
 
@@ -37,7 +37,7 @@ def block_create(request: AuthenticatedRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Block created with an empty draft, version 1."))
-            return redirect(_version_url(block.versions.get()))
+            return redirect(shared_version_url(block.versions.get()))
     return render(request, "templates_store/block_form.html", {"form": form})
 
 
@@ -69,7 +69,7 @@ def block_version_create(request: AuthenticatedRequest, pk: int) -> HttpResponse
         raise Http404 from exc
     version = shared_services.block_version_create(block=block, author=request.user)
     messages.success(request, _("Draft version %(number)s created.") % {"number": version.number})
-    return redirect(_version_url(version))
+    return redirect(shared_version_url(version))
 
 
 def _block_page(
@@ -98,11 +98,11 @@ def _block_page(
                 for code in LOCALES
             ],
             "previews": shared_previews.block_preview(version=version, locale=locale),
-            "pdf_url": _pdf_url("block", version, locale),
+            "pdf_url": shared_pdf_url("block", version, locale),
             "preview_id": "preview",
             "impacts": shared_selectors.block_version_impact(version=version),
             "published": shared_selectors.block_version_published(block=version.block),
-            **_review_context(request, version),
+            **review_context(request, version),
         },
         status=status,
     )
@@ -111,14 +111,14 @@ def _block_page(
 @require_GET
 @requires(VIEW_COMMUNICATION)
 def block_version_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _block_page(request, _block_version_or_404(pk), _locale(request))
+    return _block_page(request, block_version_or_404(pk), request_locale(request))
 
 
 @require_POST
 @requires(CHANGE_VERSION)
 def block_version_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _block_version_or_404(pk)
-    locale = _locale(request)
+    version = block_version_or_404(pk)
+    locale = request_locale(request)
     form = BlockContentForm(request.POST, version=version)
     if not form.is_valid():
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
@@ -133,15 +133,15 @@ def block_version_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.error(request, message)
     else:
         messages.success(request, _("Saved."))
-    return redirect(_version_url(version, locale))
+    return redirect(shared_version_url(version, locale))
 
 
 @require_POST
 @requires(CHANGE_VERSION)
 def block_version_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The editor's unsaved content inserted in the layouts (an htmx fragment)."""
-    version = _block_version_or_404(pk)
-    locale = _locale(request)
+    version = block_version_or_404(pk)
+    locale = request_locale(request)
     form = BlockContentForm(request.POST, version=version)
     form.is_valid()
     previews = shared_previews.block_preview(version=version, locale=locale, bodies=form.bodies())

@@ -14,10 +14,11 @@ from ccm.views_access import AuthenticatedRequest, requires
 from ccm.vocabulary import Channel
 from templates_store import selectors, services
 from templates_store.forms import CommunicationForm
+from templates_store.locales import LOCALES
 from templates_store.matrix import owner_teams
 from templates_store.models import Communication
 from templates_store.permissions import ADD_COMMUNICATION, ADD_VERSION, VIEW_COMMUNICATION
-from templates_store.views_versions import LOCALES, _pretty_json
+from templates_store.views_versions import pretty_json
 
 
 @require_GET
@@ -83,7 +84,7 @@ def communication_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse
         {
             "communication": communication,
             "versions": versions,
-            "schema_json": _pretty_json(communication.data_schema),
+            "schema_json": pretty_json(communication.data_schema),
         },
     )
 

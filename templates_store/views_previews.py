@@ -14,13 +14,13 @@ from ccm.vocabulary import Channel
 from rendering.exceptions import RenderError
 from templates_store import previews
 from templates_store.forms import VARIANT_FORMS, SampleDataForm
+from templates_store.locales import request_locale
 from templates_store.permissions import CHANGE_VERSION, VIEW_VERSION
 from templates_store.views_versions import (
     PRINT_DRAFT_SESSION_KEY,
-    _diagnostics_payload,
-    _locale,
-    _pdf_url,
-    _version_or_404,
+    diagnostics_payload,
+    letter_pdf_url,
+    version_or_404,
 )
 
 # The htmx event that carries the preview's errors to the editor (see studio.js).
@@ -34,8 +34,8 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
     """Render the editor's unsaved content (htmx): every channel of the locale, or only the
     channel named by ``only``. Returns an HTML fragment; the errors of each rendered
     channel, by field and line, travel in its ``HX-Trigger`` header (``ccm:diagnostics``)."""
-    version = _version_or_404(pk)
-    locale = _locale(request)
+    version = version_or_404(pk)
+    locale = request_locale(request)
     only = request.POST.get("only", "")
     if only and only not in Channel.values:
         return HttpResponseBadRequest("unknown channel")
@@ -71,7 +71,7 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
                 "body_html": content["body_html"],
                 "data": data,
             }
-            pdf_url = _pdf_url(version, locale, draft=True)
+            pdf_url = letter_pdf_url(version, locale, draft=True)
     context = {
         "previews": channel_previews,
         "preview_id": "preview",
@@ -86,7 +86,7 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
         response = render(request, "templates_store/_preview.html", context)
     # The editor marks these errors on their lines (an htmx event; ASCII-only JSON, as
     # headers must be).
-    payload = _diagnostics_payload(
+    payload = diagnostics_payload(
         version,
         contents,
         {p.channel: p.error for p in channel_previews if p.error is not None},
@@ -102,8 +102,8 @@ def version_preview_live(request: AuthenticatedRequest, pk: int) -> HttpResponse
 def version_preview_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The letter as a PDF (inline): the saved content, or with ``draft=1`` the unsaved
     content last previewed in the editor by this user."""
-    version = _version_or_404(pk)
-    locale = _locale(request)
+    version = version_or_404(pk)
+    locale = request_locale(request)
     draft = None
     if request.GET.get("draft") and request.user.has_perm(CHANGE_VERSION):
         draft = request.session.get(

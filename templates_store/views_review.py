@@ -14,10 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 from ccm.views_access import AuthenticatedRequest, requires
 from templates_store import diffs, previews, selectors, services
 from templates_store.forms import ReviewForm
+from templates_store.locales import request_locale
 from templates_store.models import TemplateVersion
 from templates_store.permissions import PUBLISH_VERSION, REVIEW_VERSION
 from templates_store.test_recipients import test_sends_for_version
-from templates_store.views_versions import _error_messages, _locale, _pdf_url, _version_or_404
+from templates_store.views_versions import (
+    letter_pdf_url,
+    validation_errors_show,
+    version_or_404,
+)
 
 
 @require_GET
@@ -30,8 +35,8 @@ def review_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @requires(REVIEW_VERSION)
 def review_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
-    locale = _locale(request)
+    version = version_or_404(pk)
+    locale = request_locale(request)
     base = selectors.version_compare_base(version=version)
     is_author = version.author_id == request.user.pk
     return render(
@@ -45,9 +50,9 @@ def review_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "locale": locale,
             "locales": settings.LANGUAGES,
             "old_previews": previews.preview_version(version=base, locale=locale) if base else None,
-            "old_pdf_url": _pdf_url(base, locale) if base else "",
+            "old_pdf_url": letter_pdf_url(base, locale) if base else "",
             "new_previews": previews.preview_version(version=version, locale=locale),
-            "new_pdf_url": _pdf_url(version, locale),
+            "new_pdf_url": letter_pdf_url(version, locale),
             "events": version.events.all(),
             "test_sends": test_sends_for_version(version=version),
             "is_author": is_author,
@@ -67,7 +72,7 @@ def _review_url(version: TemplateVersion) -> str:
 @require_POST
 @requires(REVIEW_VERSION)
 def version_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
+    version = version_or_404(pk)
     form = ReviewForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
@@ -75,7 +80,7 @@ def version_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        _error_messages(request, exc)
+        validation_errors_show(request, exc)
     else:
         messages.success(request, _("Version %(number)s approved.") % {"number": version.number})
     return redirect(_review_url(version))
@@ -84,7 +89,7 @@ def version_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(REVIEW_VERSION)
 def version_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
+    version = version_or_404(pk)
     form = ReviewForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
@@ -92,7 +97,7 @@ def version_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        _error_messages(request, exc)
+        validation_errors_show(request, exc)
     else:
         messages.success(
             request, _("Version %(number)s sent back to draft.") % {"number": version.number}

@@ -22,6 +22,7 @@ from ccm.views_access import AuthenticatedRequest, requires, requires_any
 from rendering.exceptions import RenderError
 from templates_store import shared_previews, shared_selectors, shared_services
 from templates_store.forms import ReviewForm
+from templates_store.locales import request_locale
 from templates_store.models import BlockVersion, Brand, SharedVersion, ThemeVersion
 from templates_store.permissions import (
     CHANGE_VERSION,
@@ -30,25 +31,19 @@ from templates_store.permissions import (
     SUBMIT_VERSION,
     VIEW_COMMUNICATION,
 )
-from templates_store.shared_forms import LOCALES
 
 Status = BlockVersion.Status
 KINDS = ("block", "theme")
 
 
-def _locale(request: AuthenticatedRequest) -> str:
-    locale = request.GET.get("locale") or request.POST.get("locale") or ""
-    return locale if locale in LOCALES else LOCALES[0]
-
-
-def _block_version_or_404(pk: int) -> BlockVersion:
+def block_version_or_404(pk: int) -> BlockVersion:
     try:
         return shared_selectors.block_version_get(pk=pk)
     except BlockVersion.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def _theme_version_or_404(pk: int) -> ThemeVersion:
+def theme_version_or_404(pk: int) -> ThemeVersion:
     try:
         return shared_selectors.theme_version_get(pk=pk)
     except ThemeVersion.DoesNotExist as exc:
@@ -57,24 +52,24 @@ def _theme_version_or_404(pk: int) -> ThemeVersion:
 
 def _shared_version_or_404(kind: str, pk: int) -> BlockVersion | ThemeVersion:
     if kind == "block":
-        return _block_version_or_404(pk)
+        return block_version_or_404(pk)
     if kind == "theme":
-        return _theme_version_or_404(pk)
+        return theme_version_or_404(pk)
     raise Http404
 
 
-def _version_url(version: SharedVersion, locale: str = "") -> str:
+def shared_version_url(version: SharedVersion, locale: str = "") -> str:
     name = "block_version_detail" if isinstance(version, BlockVersion) else "theme_version_detail"
     url = reverse(f"templates_store:{name}", args=[version.pk])
     return f"{url}?locale={locale}" if locale else url
 
 
-def _pdf_url(kind: str, version: SharedVersion, locale: str) -> str:
+def shared_pdf_url(kind: str, version: SharedVersion, locale: str) -> str:
     url = reverse("templates_store:shared_version_pdf", args=[kind, version.pk])
     return f"{url}?locale={locale}"
 
 
-def _review_context(
+def review_context(
     request: AuthenticatedRequest, version: BlockVersion | ThemeVersion
 ) -> dict[str, Any]:
     user = request.user
@@ -175,7 +170,7 @@ def shared_version_action(
             messages.error(request, message)
     else:
         messages.success(request, done)
-    return redirect(_version_url(version, _locale(request)))
+    return redirect(shared_version_url(version, request_locale(request)))
 
 
 @xframe_options_sameorigin
@@ -184,7 +179,7 @@ def shared_version_action(
 def shared_version_pdf(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
     """The saved block (or a sample letter with the theme) as a PDF letter."""
     version = _shared_version_or_404(kind, pk)
-    locale = _locale(request)
+    locale = request_locale(request)
     try:
         if isinstance(version, BlockVersion):
             pdf = shared_previews.block_preview_pdf(version=version, locale=locale)

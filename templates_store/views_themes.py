@@ -13,15 +13,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ccm.views_access import AuthenticatedRequest, requires
 from templates_store import shared_previews, shared_selectors, shared_services
+from templates_store.locales import request_locale
 from templates_store.models import Brand, ThemeVersion
 from templates_store.permissions import CHANGE_VERSION, VIEW_COMMUNICATION
 from templates_store.shared_forms import ThemeForm
 from templates_store.views_shared import (
-    _locale,
-    _pdf_url,
-    _review_context,
-    _theme_version_or_404,
-    _version_url,
+    review_context,
+    shared_pdf_url,
+    shared_version_url,
+    theme_version_or_404,
 )
 
 
@@ -36,7 +36,7 @@ def theme_version_create(request: AuthenticatedRequest, brand_pk: int) -> HttpRe
     messages.success(
         request, _("Draft theme version %(number)s created.") % {"number": version.number}
     )
-    return redirect(_version_url(version))
+    return redirect(shared_version_url(version))
 
 
 def _theme_page(
@@ -59,7 +59,7 @@ def _theme_page(
             "editable": editable,
             "form": form or (ThemeForm(instance=version) if editable else None),
             "previews": shared_previews.theme_preview(version=version, locale=locale),
-            "pdf_url": _pdf_url("theme", version, locale),
+            "pdf_url": shared_pdf_url("theme", version, locale),
             "preview_id": "preview",
             "uses": shared_selectors.theme_where_used(theme_version=version),
             "fields": [
@@ -70,7 +70,7 @@ def _theme_page(
                 for name in ThemeVersion.CONTENT_FIELDS
                 if name != "logo_data"
             ],
-            **_review_context(request, version),
+            **review_context(request, version),
         },
         status=status,
     )
@@ -79,15 +79,15 @@ def _theme_page(
 @require_GET
 @requires(VIEW_COMMUNICATION)
 def theme_version_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    return _theme_page(request, _theme_version_or_404(pk), _locale(request))
+    return _theme_page(request, theme_version_or_404(pk), request_locale(request))
 
 
 @require_POST
 @requires(CHANGE_VERSION)
 def theme_version_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _theme_version_or_404(pk)
-    locale = _locale(request)
-    form = ThemeForm(request.POST, request.FILES, instance=_theme_version_or_404(pk))
+    version = theme_version_or_404(pk)
+    locale = request_locale(request)
+    form = ThemeForm(request.POST, request.FILES, instance=theme_version_or_404(pk))
     if not form.is_valid():
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
         return _theme_page(request, version, locale, form=form, status=400)
@@ -110,4 +110,4 @@ def theme_version_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
         return _theme_page(request, version, locale, form=form, status=400)
     messages.success(request, _("Saved."))
-    return redirect(_version_url(version, locale))
+    return redirect(shared_version_url(version, locale))

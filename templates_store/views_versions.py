@@ -23,37 +23,32 @@ from templates_store import previews, selectors, services
 from templates_store.diagnostics import SYNTAX, Diagnostic, content_diagnostics
 from templates_store.forms import VARIANT_FORMS, SampleDataForm, TestSendForm
 from templates_store.lint import ERROR, version_lint
+from templates_store.locales import LOCALES, request_locale
 from templates_store.models import TemplateVersion
 from templates_store.palette import palette_blocks, palette_for
 from templates_store.permissions import CHANGE_VERSION, REVIEW_VERSION, SUBMIT_VERSION, VIEW_VERSION
 from templates_store.test_recipients import test_recipients_for, test_sends_for_version
 
-LOCALES = [code for code, _name in settings.LANGUAGES]
 PRINT_DRAFT_SESSION_KEY = "templates_store:print-draft:{version}:{locale}"
 
 
-def _version_or_404(pk: int) -> TemplateVersion:
+def version_or_404(pk: int) -> TemplateVersion:
     try:
         return selectors.version_with_content(pk=pk)
     except TemplateVersion.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def _locale(request: AuthenticatedRequest) -> str:
-    locale = request.GET.get("locale") or request.POST.get("locale") or ""
-    return locale if locale in LOCALES else LOCALES[0]
-
-
-def _version_url(version: TemplateVersion, locale: str) -> str:
+def version_url(version: TemplateVersion, locale: str) -> str:
     return f"{reverse('templates_store:version_detail', args=[version.pk])}?locale={locale}"
 
 
-def _error_messages(request: AuthenticatedRequest, exc: ValidationError) -> None:
+def validation_errors_show(request: AuthenticatedRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
 
 
-def _test_send_form(
+def test_send_form_for(
     user: User, version: TemplateVersion, locale: str, data: Any = None
 ) -> TestSendForm:
     """The test-send form of ``version``'s page, offering the user's allowed recipients."""
@@ -63,11 +58,11 @@ def _test_send_form(
     return TestSendForm(data, recipients=recipients, initial={"locale": locale})
 
 
-def _pretty_json(value: Any) -> str:
+def pretty_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def _pdf_url(version: TemplateVersion, locale: str, *, draft: bool = False) -> str:
+def letter_pdf_url(version: TemplateVersion, locale: str, *, draft: bool = False) -> str:
     url = f"{reverse('templates_store:version_preview_pdf', args=[version.pk])}?locale={locale}"
     # A new address each time, so that the frame reloads when the letter changes.
     return f"{url}&draft=1&t={time.time_ns()}" if draft else url
@@ -107,7 +102,7 @@ def _sample_data_diagnostics(form: SampleDataForm) -> list[dict[str, Any]]:
     ]
 
 
-def _diagnostics_payload(
+def diagnostics_payload(
     version: TemplateVersion,
     contents: dict[str, dict[str, str]],
     errors: dict[str, Any],
@@ -137,7 +132,7 @@ def _diagnostics_payload(
     }
 
 
-def _version_page(
+def version_page(
     request: AuthenticatedRequest,
     version: TemplateVersion,
     locale: str,
@@ -157,7 +152,7 @@ def _version_page(
     if editable:
         variant_forms = variant_forms or _variant_forms(version, locale)
         sample_form = sample_form or SampleDataForm(initial={"sample_data": version.sample_data})
-        diagnostics = _diagnostics_payload(
+        diagnostics = diagnostics_payload(
             version,
             {
                 channel: {name: form[name].value() or "" for name in form.fields}
@@ -199,7 +194,7 @@ def _version_page(
                 else None
             ),
             "sample_form": sample_form,
-            "sample_json": _pretty_json(version.sample_data),
+            "sample_json": pretty_json(version.sample_data),
             "readonly_variants": [
                 {
                     "label": label,
@@ -210,8 +205,8 @@ def _version_page(
             ],
             "coverage": sorted(variants),
             "previews": channel_previews,
-            "pdf_url": _pdf_url(version, locale),
-            "test_send_form": test_send_form or _test_send_form(user, version, locale),
+            "pdf_url": letter_pdf_url(version, locale),
+            "test_send_form": test_send_form or test_send_form_for(user, version, locale),
             "can_test_send": user.has_perm(SUBMIT_VERSION) or user.has_perm(CHANGE_VERSION),
             "can_submit": version.is_editable and user.has_perm(SUBMIT_VERSION),
             "can_review": user.has_perm(REVIEW_VERSION),
@@ -225,25 +220,25 @@ def _version_page(
 @require_GET
 @requires(VIEW_VERSION)
 def version_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
-    return _version_page(request, version, _locale(request))
+    version = version_or_404(pk)
+    return version_page(request, version, request_locale(request))
 
 
 @require_POST
 @requires(CHANGE_VERSION)
 def version_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Save the sample data and the three channels of one locale, all or nothing."""
-    version = _version_or_404(pk)
-    locale = _locale(request)
+    version = version_or_404(pk)
+    locale = request_locale(request)
     if not version.is_editable:
         messages.error(request, _("Only a draft can be changed; create a new draft instead."))
-        return redirect(_version_url(version, locale))
+        return redirect(version_url(version, locale))
     sample_form = SampleDataForm(request.POST)
     variant_forms = _variant_forms(version, locale, request.POST)
     valid = sample_form.is_valid() & all([f.is_valid() for f in variant_forms.values()])
     if not valid:
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
-        return _version_page(
+        return version_page(
             request,
             version,
             locale,
@@ -263,10 +258,10 @@ def version_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 version=version, channel=channel, locale=locale, **form.cleaned_data
             )
     except ValidationError as exc:
-        _error_messages(request, exc)
+        validation_errors_show(request, exc)
     else:
         messages.success(request, _("Saved."))
-    return redirect(_version_url(version, locale))
+    return redirect(version_url(version, locale))
 
 
 @require_POST
@@ -274,20 +269,20 @@ def version_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def variant_delete(
     request: AuthenticatedRequest, pk: int, channel: str, locale: str
 ) -> HttpResponse:
-    version = _version_or_404(pk)
+    version = version_or_404(pk)
     if channel not in Channel.values or locale not in LOCALES:
         raise Http404
     try:
         services.variant_delete(version=version, channel=channel, locale=locale)
     except ValidationError as exc:
-        _error_messages(request, exc)
+        validation_errors_show(request, exc)
     else:
         messages.success(
             request,
             _("%(channel)s content in %(locale)s removed.")
             % {"channel": Channel(channel).label, "locale": locale},
         )
-    return redirect(_version_url(version, locale))
+    return redirect(version_url(version, locale))
 
 
 @require_GET
@@ -295,7 +290,7 @@ def variant_delete(
 def version_checks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The lint issues of the saved version (an htmx fragment, loaded after the page:
     checking letters renders their PDFs)."""
-    version = _version_or_404(pk)
+    version = version_or_404(pk)
     issues = version_lint(version=version)
     return render(
         request,
@@ -311,12 +306,12 @@ def version_checks(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(SUBMIT_VERSION)
 def version_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    version = _version_or_404(pk)
+    version = version_or_404(pk)
     try:
         services.version_submit(version=version, actor=request.user)
     except ValidationError as exc:
         messages.error(request, _("The version was not submitted:"))
-        _error_messages(request, exc)
+        validation_errors_show(request, exc)
     else:
         messages.success(request, _("Submitted for review. It can no longer be changed."))
-    return redirect(_version_url(version, _locale(request)))
+    return redirect(version_url(version, request_locale(request)))
