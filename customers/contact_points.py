@@ -4,6 +4,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from ccm.vocabulary import Channel
+
 
 def phone_normalise(value: str, *, region: str | None = None) -> str:
     """The E.164 form of ``value``. Raises ValidationError naming the problem."""
@@ -27,4 +29,4 @@ def email_normalise(value: str) -> str:
 
 
 def suppression_key(channel: str, address: str) -> str:
-    return address.strip().lower() if channel == "email" else address.strip()
+    return address.strip().lower() if channel == Channel.EMAIL else address.strip()

@@ -10,6 +10,7 @@ import random
 from typing import Any
 
 from ccm import roles
+from ccm.vocabulary import Channel
 
 PASSWORD = "demo"  # noqa: S105 (the demo's published password)
 
@@ -562,16 +563,16 @@ def with_blocks(
     out = {}
     for (channel, locale), fields in variants.items():
         fields = dict(fields)
-        if channel == "email" and fields.get("body_html"):
+        if channel == Channel.EMAIL and fields.get("body_html"):
             fields["body_html"] = (
                 '{{ block("header") }}\n'
                 + fields["body_html"]
                 + '\n{{ block("footer") }}\n{{ block("legal") }}'
             )
-        if channel == "print" and letters and fields.get("body_html"):
+        if channel == Channel.PRINT and letters and fields.get("body_html"):
             # Letters keep their length: the regulatory notice only.
             fields["body_html"] += '\n{{ block("legal") }}'
-        if channel == "email" and fields.get("body_text", "").strip():
+        if channel == Channel.EMAIL and fields.get("body_text", "").strip():
             fields["body_text"] += '\n\n{{ block("footer") }}\n\n{{ block("legal") }}'
         out[(channel, locale)] = fields
     return out

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from ccm.vocabulary import Channel
 from channels.models import Batch, DeliveryEvent, Message
 from customers.models import Customer
 from insight.models import Goal, Survey, SurveyAnswer
@@ -127,21 +128,25 @@ def _batch_history(
     fallbacks: list[Message] = []
     final: dict[int, str] = {}
     for message in messages:
-        if message.channel == "print":
+        if message.channel == Channel.PRINT:
             events.append((message, K.PRINTED, _printed(batch, rng), dt.timedelta()))
             continue
         events.append((message, K.SENT, {}, dt.timedelta()))
         if rng.random() < 0.05:
             events.append((message, K.BOUNCED, {"reason": "mailbox unknown"}, _later(rng, 1)))
             final[message.pk] = Message.Status.FAILED
-            if message.channel == "email" and message.customer and message.customer.postal_address:
+            if (
+                message.channel == Channel.EMAIL
+                and message.customer
+                and message.customer.postal_address
+            ):
                 events.append((message, K.FALLBACK, {}, _later(rng, 1)))
                 fallbacks.append(message)
             continue
         if rng.random() < 0.9:
             events.append((message, K.DELIVERED, {}, _later(rng, 1)))
             final[message.pk] = Message.Status.DELIVERED
-        if message.channel == "email" and rng.random() < 0.55:
+        if message.channel == Channel.EMAIL and rng.random() < 0.55:
             events.append((message, K.OPENED, {}, _later(rng, 72)))
             if rng.random() < 0.35:
                 events.append((message, K.CLICKED, {"link": "pay"}, _later(rng, 96)))

@@ -31,6 +31,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from ccm.vocabulary import Channel
 from channels.models import Message
 from insight.models import Survey
 from rendering.types import RenderScope
@@ -138,7 +139,7 @@ def message_for_reference(reference: Reference) -> Message | None:
         .order_by("-id")
         .first()
     )
-    if match is not None or reference.channel != "print":
+    if match is not None or reference.channel != Channel.PRINT:
         return match
     # A postal address may be stored with blank lines or spaces the render strips.
     for message_id, recipient in candidates.order_by("-id").values_list("id", "recipient"):
