@@ -22,7 +22,7 @@ from pypdf.errors import PdfReadError
 from ccm.vocabulary import Channel
 from compliance.models import ArchiveEntry
 from compliance.services import artifact_read
-from rendering.as_sent import TEST_SUBJECT_PREFIX, render_as_sent, test_send_mark
+from rendering.as_sent import TEST_SUBJECT_PREFIX, message_render_as_sent, test_send_mark
 from rendering.exceptions import RenderError
 from rendering.pdf import render_pdf
 from rendering.render import render
@@ -121,15 +121,7 @@ def _render_again(entry: ArchiveEntry) -> Rendered:
     message = entry.message
     if message is not None:
         # Exactly as the pipeline rendered it (recipient lines, the message's date).
-        return render_as_sent(
-            version=message.version,
-            channel=message.channel,
-            locale=message.locale,
-            data=message.data,
-            recipient_name=message.recipient_name,
-            recipient_address=message.recipient,
-            created_at=message.created_at,
-        )
+        return message_render_as_sent(message)
     # A test send: rendered with the address as typed, on the day it was sent.
     rendered = render(
         entry.version,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import timezone
 
@@ -45,6 +45,32 @@ def render_as_sent(
         data,
         recipient=recipient_from_text(name=recipient_name, address=recipient_address),
         letter_date=timezone.localdate(created_at),
+    )
+
+
+class MessageSource(Protocol):
+    """What rendering reads from a message sent by the pipeline."""
+
+    version: Any
+    channel: str
+    locale: str
+    data: Any
+    recipient_name: str
+    recipient: str
+    created_at: dt.datetime
+
+
+def message_render_as_sent(message: MessageSource) -> Rendered:
+    """``message`` rendered exactly as the pipeline sent it (its recipient lines, its
+    date). Raises RenderError."""
+    return render_as_sent(
+        version=message.version,
+        channel=message.channel,
+        locale=message.locale,
+        data=message.data,
+        recipient_name=message.recipient_name,
+        recipient_address=message.recipient,
+        created_at=message.created_at,
     )
 
 

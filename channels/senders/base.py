@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from channels.models import Message
 from compliance.models import ArchiveEntry
-from rendering.as_sent import render_as_sent
+from rendering.as_sent import message_render_as_sent
 from rendering.exceptions import RenderError
 from rendering.types import Rendered
 
@@ -34,15 +34,7 @@ class Outgoing:
 
 def message_render(message: Message) -> Rendered:
     """``message`` rendered as the pipeline sends it. Raises RenderError."""
-    return render_as_sent(
-        version=message.version,
-        channel=message.channel,
-        locale=message.locale,
-        data=message.data,
-        recipient_name=message.recipient_name,
-        recipient_address=message.recipient,
-        created_at=message.created_at,
-    )
+    return message_render_as_sent(message)
 
 
 class Sender:
